@@ -29,6 +29,13 @@ export interface FrameContext {
    * stop producing output past this budget and return `CloseReason.MESSAGE_TOO_BIG`.
    */
   readonly inboundBudget: number;
+  /**
+   * Outbound hooks only: the application's per-message compression wish, passed through
+   * unchanged for every frame of the message (`false` = send it uncompressed, `true` =
+   * compress even when small, `undefined` = the extension decides). An extension reads it
+   * on a message's first frame; its continuation frames follow that decision.
+   */
+  readonly outboundCompress?: boolean;
 }
 
 /**
