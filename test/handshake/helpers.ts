@@ -1,0 +1,98 @@
+/** Shared helpers for the handshake tests: byte strings, chunkings, feeding a head parser. */
+
+import type { HeadParseResult, HttpHeadParser } from "../../src/handshake/http-head.js";
+import type { Headers } from "../../src/events.js";
+
+/** Bytes of a string read as Latin-1 (one byte per character). */
+export function bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+/** A byte array read back as Latin-1. */
+export function text(data: Uint8Array): string {
+  let out = "";
+  for (const b of data) out += String.fromCharCode(b);
+  return out;
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Splits `data` at the given cut points (sorted, deduplicated, within range). */
+export function splitAt(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(data.length, c))))].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const p of points) {
+    parts.push(data.slice(from, p));
+    from = p;
+  }
+  parts.push(data.slice(from));
+  return parts;
+}
+
+/** One chunk per byte. */
+export function byteByByte(data: Uint8Array): Uint8Array[] {
+  return Array.from(data, (b) => Uint8Array.of(b));
+}
+
+/** A deterministic pseudo-random chunking (for table-driven rows). */
+export function seededSplits(data: Uint8Array, seed: number): Uint8Array[] {
+  let state = seed >>> 0 || 1;
+  const next = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const cuts: number[] = [];
+  for (let i = 0; i < 1 + Math.floor(next() * 8); i++) cuts.push(Math.floor(next() * data.length));
+  return splitAt(data, cuts);
+}
+
+/** The chunkings every input is fed in: whole, byte by byte, and a few random splits. */
+export function chunkings(data: Uint8Array): Array<[string, Uint8Array[]]> {
+  return [
+    ["whole", [data]],
+    ["byte by byte", byteByByte(data)],
+    ["random split 1", seededSplits(data, 1)],
+    ["random split 2", seededSplits(data, 0xdecafbad)],
+  ];
+}
+
+/** What feeding a whole input produced, in a form `toEqual` can compare across chunkings. */
+export type FeedOutcome<H> =
+  | { status: "incomplete" }
+  | { status: "complete"; head: H; rest: Uint8Array }
+  | { status: "failed"; reason: string; message: string };
+
+/**
+ * Feeds the chunks in order until the parser completes or fails; `rest` is the trailing
+ * data of the completing chunk plus every later chunk. With `eof`, an incomplete input
+ * ends with `end()`.
+ */
+export function feedHead<H extends { readonly headers: Headers }>(
+  parser: HttpHeadParser<H>,
+  chunks: readonly Uint8Array[],
+  eof = false,
+): FeedOutcome<H> {
+  for (let i = 0; i < chunks.length; i++) {
+    const result: HeadParseResult<H> = parser.feed(chunks[i]);
+    if (result.status === "complete") {
+      return { status: "complete", head: result.head, rest: concat([result.trailing, ...chunks.slice(i + 1)]) };
+    }
+    if (result.status === "failed") return { status: "failed", ...result.failure };
+  }
+  if (!eof) return { status: "incomplete" };
+  const end = parser.end();
+  return end.status === "failed" ? { status: "failed", ...end.failure } : { status: "incomplete" };
+}
