@@ -29,6 +29,8 @@ const EMPTY = new Uint8Array(0);
 const DEFAULT_LEVEL = -1;
 const DEFAULT_MEM_LEVEL = 8;
 const DEFLATED = 8;
+/** zlib sets this bit of `data_type` when inflate waits for the next block header. */
+const AT_BLOCK_BOUNDARY = 128;
 
 /**
  * zlib output lands here first and is copied out before a call returns. One buffer is
@@ -94,6 +96,11 @@ export class MessageInflater {
   finish(budget: number, keepWindow: boolean): Uint8Array | number {
     const output = this.#ended ? EMPTY : this.#inflate(TRAILER, budget, true);
     if (typeof output === "number") return output;
+    // With the trailer read, a well-formed message stops between two blocks; anything
+    // else is a message cut off inside a block.
+    if (!this.#ended && (this.#stream!.data_type & AT_BLOCK_BOUNDARY) === 0) {
+      return this.#fail(CloseReason.INVALID_FRAME_PAYLOAD_DATA);
+    }
     if (this.#ended || !keepWindow) this.#resetStream();
     return output;
   }
@@ -220,7 +227,8 @@ export class MessageDeflater {
   #open(): ZStream {
     const stream = new ZStream();
     // The window size was validated during negotiation, so this cannot fail.
-    zlibDeflateInit2(stream, DEFAULT_LEVEL, DEFLATED, -this.#windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY);
+    // legacyHash: zlib's own hash, so the output is byte-identical to zlib's (as fast here).
+    zlibDeflateInit2(stream, DEFAULT_LEVEL, DEFLATED, -this.#windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, true);
     return stream;
   }
 }
