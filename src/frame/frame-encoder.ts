@@ -1,0 +1,163 @@
+/**
+ * The send path (behavior spec §7.1): one call builds one whole frame — header, masking
+ * key for a client, and the (masked) payload — in a single new `Uint8Array`, after the
+ * enabled extensions' `frameOutbound` hooks ran in reverse order.
+ */
+import { Opcode } from "../constants.js";
+import { LocalProtocolError } from "../errors.js";
+import { NO_RSV, type Extension, type FrameContext } from "../extensions/extension.js";
+import { MAX_CONTROL_PAYLOAD, rsvValue } from "./frame-format.js";
+import { maskInto } from "./mask.js";
+import type { MaskKeySource } from "./mask-keys.js";
+import { isWellFormedText } from "./utf8.js";
+
+const TWO_POW_32 = 2 ** 32;
+/** Texts up to this many UTF-16 units are tried as ASCII first, written without an encoder call. */
+const ASCII_TEXT_MAX = 125;
+/** Texts whose UTF-8 form surely fits are encoded into one reused buffer, then copied. */
+const SCRATCH_SIZE = 64 * 1024;
+
+const utf8Encoder = new TextEncoder();
+let scratch: Uint8Array | null = null;
+
+/** Options of {@link FrameEncoder}. */
+export interface FrameEncoderOptions {
+  /** True when we are the client: every frame is masked with a fresh key. */
+  readonly client: boolean;
+  /** Enabled extensions; their `frameOutbound` hooks run in reverse order. */
+  readonly extensions: readonly Extension[];
+  /** What hooks are told about the connection. */
+  readonly context: FrameContext;
+  /** Where masking keys come from (client only). */
+  readonly maskKeys: MaskKeySource;
+}
+
+/**
+ * Serializes frames for one side of a connection.
+ *
+ * @example
+ * ```ts
+ * const encoder = new FrameEncoder({ client: false, extensions: [], context, maskKeys: defaultMaskKeys });
+ * encoder.encode(Opcode.CLOSE, new Uint8Array([0x03, 0xe8]), true); // 88 02 03 e8
+ * encoder.encodeText(Opcode.TEXT, "hi", true);                      // 81 02 68 69
+ * ```
+ */
+export class FrameEncoder {
+  readonly #client: boolean;
+  readonly #extensions: readonly Extension[];
+  readonly #context: FrameContext;
+  readonly #maskKeys: MaskKeySource;
+  readonly #key = new Uint8Array(4);
+
+  constructor(options: FrameEncoderOptions) {
+    this.#client = options.client;
+    this.#extensions = options.extensions;
+    this.#context = options.context;
+    this.#maskKeys = options.maskKeys;
+  }
+
+  /**
+   * One frame with `payload`. Control payloads must be at most 125 bytes (checked by the
+   * caller before, and here again after extensions ran).
+   */
+  encode(opcode: number, payload: Uint8Array, fin: boolean): Uint8Array {
+    const extensions = this.#extensions;
+    if (extensions.length === 0) return this.#frame(opcode, 0, fin, payload);
+    let rsv = NO_RSV;
+    let data = payload;
+    for (let i = extensions.length - 1; i >= 0; i--) {
+      [rsv, data] = extensions[i].frameOutbound(this.#context, opcode, rsv, data, fin);
+    }
+    if (opcode >= Opcode.CLOSE && data.length > MAX_CONTROL_PAYLOAD) {
+      throw new LocalProtocolError(
+        `An extension made a control frame payload of ${data.length} bytes; control frames carry at most 125.`,
+      );
+    }
+    return this.#frame(opcode, rsvValue(rsv), fin, data);
+  }
+
+  /**
+   * One frame with the UTF-8 encoding of `text`.
+   *
+   * @throws LocalProtocolError when `text` has a lone surrogate (it has no UTF-8 form;
+   *   `TextEncoder` would silently send U+FFFD instead).
+   */
+  encodeText(opcode: number, text: string, fin: boolean): Uint8Array {
+    if (this.#extensions.length === 0 && text.length <= ASCII_TEXT_MAX) {
+      const frame = this.#asciiFrame(opcode, text, fin);
+      if (frame !== null) return frame;
+    }
+    if (!isWellFormedText(text)) {
+      throw new LocalProtocolError(
+        "The text contains a lone surrogate, which has no UTF-8 encoding: pass well-formed text " +
+          "(see String.prototype.isWellFormed / toWellFormed), or send bytes as a BytesMessage.",
+      );
+    }
+    if (this.#extensions.length === 0 && text.length * 3 <= SCRATCH_SIZE) {
+      const buffer = (scratch ??= new Uint8Array(SCRATCH_SIZE));
+      const { written } = utf8Encoder.encodeInto(text, buffer);
+      return this.#frame(opcode, 0, fin, buffer.subarray(0, written));
+    }
+    return this.encode(opcode, utf8Encoder.encode(text), fin);
+  }
+
+  /** The frame for a short pure-ASCII text written straight into place, or null if not ASCII. */
+  #asciiFrame(opcode: number, text: string, fin: boolean): Uint8Array | null {
+    const length = text.length;
+    const start = this.#client ? 6 : 2;
+    const frame = new Uint8Array(start + length);
+    for (let i = 0; i < length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit >= 0x80) return null;
+      frame[start + i] = unit;
+    }
+    frame[0] = (fin ? 0x80 : 0) | opcode;
+    if (this.#client) {
+      frame[1] = 0x80 | length;
+      const key = this.#key;
+      this.#maskKeys.writeKey(key, 0);
+      frame.set(key, 2);
+      maskInto(frame.subarray(start), frame, start, key, 0);
+    } else {
+      frame[1] = length;
+    }
+    return frame;
+  }
+
+  #frame(opcode: number, rsv: number, fin: boolean, payload: Uint8Array): Uint8Array {
+    const length = payload.length;
+    const maskBit = this.#client ? 0x80 : 0;
+    const lengthSize = length <= MAX_CONTROL_PAYLOAD ? 0 : length <= 0xffff ? 2 : 8;
+    const payloadStart = 2 + lengthSize + (this.#client ? 4 : 0);
+    const frame = new Uint8Array(payloadStart + length);
+    frame[0] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
+    if (lengthSize === 0) {
+      frame[1] = maskBit | length;
+    } else if (lengthSize === 2) {
+      frame[1] = maskBit | 126;
+      frame[2] = length >>> 8;
+      frame[3] = length & 0xff;
+    } else {
+      frame[1] = maskBit | 127;
+      const high = Math.floor(length / TWO_POW_32);
+      const low = length >>> 0;
+      frame[2] = high >>> 24;
+      frame[3] = (high >>> 16) & 0xff;
+      frame[4] = (high >>> 8) & 0xff;
+      frame[5] = high & 0xff;
+      frame[6] = low >>> 24;
+      frame[7] = (low >>> 16) & 0xff;
+      frame[8] = (low >>> 8) & 0xff;
+      frame[9] = low & 0xff;
+    }
+    if (this.#client) {
+      const key = this.#key;
+      this.#maskKeys.writeKey(key, 0);
+      frame.set(key, payloadStart - 4);
+      maskInto(payload, frame, payloadStart, key, 0);
+    } else {
+      frame.set(payload, payloadStart);
+    }
+    return frame;
+  }
+}
