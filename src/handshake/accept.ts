@@ -7,6 +7,7 @@
 
 import { sha1 } from "@noble/hashes/legacy.js";
 import { ACCEPT_GUID } from "../constants.js";
+import { latin1Encode } from "./bytes.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -29,13 +30,6 @@ export function base64(bytes: Uint8Array): string {
   return out;
 }
 
-/** The string's UTF-16 code units as bytes (header values are read as Latin-1). */
-function latin1Bytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
 /**
  * The `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key`:
  * base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")). The key is used verbatim.
@@ -46,7 +40,7 @@ function latin1Bytes(text: string): Uint8Array {
  * ```
  */
 export function acceptToken(key: string): string {
-  return base64(sha1(latin1Bytes(key + ACCEPT_GUID)));
+  return base64(sha1(latin1Encode(key + ACCEPT_GUID)));
 }
 
 /** Fills its argument with random bytes, like `crypto.getRandomValues`. */

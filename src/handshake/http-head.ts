@@ -20,6 +20,7 @@
 
 import { LocalProtocolError } from "../errors.js";
 import type { Headers } from "../events.js";
+import { latin1Decode } from "./bytes.js";
 import { TCHAR, isFieldValueByte } from "./header-values.js";
 
 const LF = 0x0a;
@@ -91,16 +92,6 @@ export type HeadParseResult<H> =
   | { readonly status: "failed"; readonly failure: HeadFailure };
 
 const INCOMPLETE = Object.freeze({ status: "incomplete" as const });
-
-/** Reads `bytes[start, end)` as Latin-1. */
-export function latin1Decode(bytes: Uint8Array, start: number, end: number): string {
-  let text = "";
-  for (let at = start; at < end; at += 4096) {
-    const stop = Math.min(end, at + 4096);
-    text += String.fromCharCode.apply(null, bytes.subarray(at, stop) as unknown as number[]);
-  }
-  return text;
-}
 
 function requireLimit(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
