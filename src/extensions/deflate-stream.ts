@@ -29,8 +29,11 @@ const EMPTY = new Uint8Array(0);
 const DEFAULT_LEVEL = -1;
 const DEFAULT_MEM_LEVEL = 8;
 const DEFLATED = 8;
-/** zlib sets this bit of `data_type` when inflate waits for the next block header. */
-const AT_BLOCK_BOUNDARY = 128;
+/**
+ * zlib's `data_type` after inflate: bit 7 = waiting for a block header, bit 6 = last
+ * block, low bits = bits buffered. Exactly 128 = between blocks at a byte boundary.
+ */
+const BETWEEN_BLOCKS = 128;
 
 /**
  * zlib output lands here first and is copied out before a call returns. One buffer is
@@ -72,6 +75,8 @@ export class MessageInflater {
   #ended = false;
   /** Bytes seen after that end; only one 0x00 is allowed before the trailer. */
   #bytesAfterEnd = 0;
+  /** The stream waits for a block header at a byte boundary (also when fresh). */
+  #betweenBlocks = true;
 
   /** `windowBits`: 8–15, the largest window the peer may compress with. */
   constructor(windowBits: number) {
@@ -94,12 +99,16 @@ export class MessageInflater {
    * may refer back into this one, unless this message's stream ended with a BFINAL block.
    */
   finish(budget: number, keepWindow: boolean): Uint8Array | number {
-    const output = this.#ended ? EMPTY : this.#inflate(TRAILER, budget, true);
-    if (typeof output === "number") return output;
-    // With the trailer read, a well-formed message stops between two blocks; anything
-    // else is a message cut off inside a block.
-    if (!this.#ended && (this.#stream!.data_type & AT_BLOCK_BOUNDARY) === 0) {
-      return this.#fail(CloseReason.INVALID_FRAME_PAYLOAD_DATA);
+    let output: Uint8Array = EMPTY;
+    // Already between two blocks (a message with no compressed bytes, or a sender that
+    // left the 00 00 ff ff in): the trailer would open a block nothing finishes.
+    if (!this.#ended && !this.#betweenBlocks) {
+      const tail = this.#inflate(TRAILER, budget, true);
+      if (typeof tail === "number") return tail;
+      // With the trailer read, a well-formed message stops between two blocks; anything
+      // else is a message cut off inside a block.
+      if (!this.#ended && !this.#betweenBlocks) return this.#fail(CloseReason.INVALID_FRAME_PAYLOAD_DATA);
+      output = tail;
     }
     if (this.#ended || !keepWindow) this.#resetStream();
     return output;
@@ -122,6 +131,7 @@ export class MessageInflater {
       if (status !== Z_OK && status !== Z_STREAM_END && status !== Z_BUF_ERROR) {
         return this.#fail(CloseReason.INVALID_FRAME_PAYLOAD_DATA);
       }
+      this.#betweenBlocks = stream.data_type === BETWEEN_BLOCKS;
       produced += stream.next_out;
       if (produced > budget) return this.#fail(CloseReason.MESSAGE_TOO_BIG);
       if (stream.next_out > 0) chunks.push(scratch.slice(0, stream.next_out));
@@ -155,13 +165,28 @@ export class MessageInflater {
     const stream = new ZStream();
     // The window size was validated during negotiation, so this cannot fail.
     zlibInflateInit2(stream, -this.#windowBits);
+    this.#limitDistances(stream);
     return stream;
   }
 
+  /**
+   * zlib checks a raw stream's distances only against the bytes it still holds, which
+   * include the current call's output: a too-far reference would pass or fail depending
+   * on how the input was chunked. pako enforces `dmax` on every distance (zlib's
+   * INFLATE_STRICT); it is reset to 32 KiB by every (re)initialisation.
+   */
+  #limitDistances(stream: ZStream): void {
+    (stream.state as { dmax: number }).dmax = 1 << this.#windowBits;
+  }
+
   #resetStream(): void {
-    if (this.#stream !== null) zlibInflateReset(this.#stream);
+    if (this.#stream !== null) {
+      zlibInflateReset(this.#stream);
+      this.#limitDistances(this.#stream);
+    }
     this.#ended = false;
     this.#bytesAfterEnd = 0;
+    this.#betweenBlocks = true;
   }
 
   /** A failed stream is discarded (the connection is failing anyway). */
@@ -169,6 +194,7 @@ export class MessageInflater {
     this.#stream = null;
     this.#ended = false;
     this.#bytesAfterEnd = 0;
+    this.#betweenBlocks = true;
     return code;
   }
 }
