@@ -69,12 +69,19 @@ export function encodeHost(host: string): string {
 export function decodeHost(host: string): string {
   if (host.startsWith("[")) return host;
   const colon = host.lastIndexOf(":");
-  const name = colon < 0 ? host : host.slice(0, colon);
-  const port = colon < 0 ? "" : host.slice(colon);
+  const hasPort = colon >= 0 && isDigits(host.slice(colon + 1));
+  const name = hasPort ? host.slice(0, colon) : host;
+  const port = hasPort ? host.slice(colon) : "";
   try {
     const unicode = punycode.toUnicode(name);
     return punycode.toASCII(unicode).toLowerCase() === name.toLowerCase() ? unicode + port : host;
   } catch {
     return host;
   }
+}
+
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) if (text[i] < "0" || text[i] > "9") return false;
+  return true;
 }

@@ -1,6 +1,6 @@
 /** Shared helpers for the handshake tests: byte strings, chunkings, feeding a head parser. */
 
-import type { HeadParseResult, HttpHeadParser } from "../../src/handshake/http-head.js";
+import type { HeadFailure, HeadParseResult, HttpHeadParser } from "../../src/handshake/http-head.js";
 import type { Headers } from "../../src/events.js";
 
 /** Bytes of a string read as Latin-1 (one byte per character). */
@@ -40,9 +40,9 @@ export function splitAt(data: Uint8Array, cuts: readonly number[]): Uint8Array[]
   return parts;
 }
 
-/** One chunk per byte. */
-export function byteByByte(data: Uint8Array): Uint8Array[] {
-  return Array.from(data, (b) => Uint8Array.of(b));
+/** One chunk per byte, produced lazily (a 1 MiB input need not become 1 M arrays up front). */
+export function* byteByByte(data: Uint8Array): Generator<Uint8Array> {
+  for (let i = 0; i < data.length; i++) yield data.subarray(i, i + 1);
 }
 
 /** A deterministic pseudo-random chunking (for table-driven rows). */
@@ -59,8 +59,8 @@ export function seededSplits(data: Uint8Array, seed: number): Uint8Array[] {
   return splitAt(data, cuts);
 }
 
-/** The chunkings every input is fed in: whole, byte by byte, and a few random splits. */
-export function chunkings(data: Uint8Array): Array<[string, Uint8Array[]]> {
+/** The chunkings every input is fed in: whole, byte by byte, and two random splits. */
+export function chunkings(data: Uint8Array): Array<[string, Iterable<Uint8Array>]> {
   return [
     ["whole", [data]],
     ["byte by byte", byteByByte(data)],
@@ -73,7 +73,7 @@ export function chunkings(data: Uint8Array): Array<[string, Uint8Array[]]> {
 export type FeedOutcome<H> =
   | { status: "incomplete" }
   | { status: "complete"; head: H; rest: Uint8Array }
-  | { status: "failed"; reason: string; message: string };
+  | ({ status: "failed" } & HeadFailure);
 
 /**
  * Feeds the chunks in order until the parser completes or fails; `rest` is the trailing
@@ -82,13 +82,16 @@ export type FeedOutcome<H> =
  */
 export function feedHead<H extends { readonly headers: Headers }>(
   parser: HttpHeadParser<H>,
-  chunks: readonly Uint8Array[],
+  chunks: Iterable<Uint8Array>,
   eof = false,
 ): FeedOutcome<H> {
-  for (let i = 0; i < chunks.length; i++) {
-    const result: HeadParseResult<H> = parser.feed(chunks[i]);
+  const iterator = chunks[Symbol.iterator]();
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    const result: HeadParseResult<H> = parser.feed(next.value);
     if (result.status === "complete") {
-      return { status: "complete", head: result.head, rest: concat([result.trailing, ...chunks.slice(i + 1)]) };
+      const rest = [result.trailing];
+      for (let more = iterator.next(); !more.done; more = iterator.next()) rest.push(more.value);
+      return { status: "complete", head: result.head, rest: concat(rest) };
     }
     if (result.status === "failed") return { status: "failed", ...result.failure };
   }
