@@ -76,7 +76,7 @@ export class WireStream {
           offset = this.#readFrame(chunk, offset, pieces);
           break;
         case "other":
-          pieces.push({ kind: "bytes", bytes: chunk.slice(offset, offset + this.#keepPayload), length: chunk.length - offset });
+          pieces.push({ kind: "bytes", bytes: new Uint8Array(chunk.subarray(offset, offset + this.#keepPayload)), length: chunk.length - offset });
           offset = chunk.length;
           break;
       }
