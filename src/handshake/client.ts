@@ -13,6 +13,7 @@ import { acceptToken, isValidNonce } from "./accept.js";
 import { encodeHead } from "./bytes.js";
 import { clientExtensionsHandshake } from "./extensions-handshake.js";
 import {
+  excerpt,
   groupHeaders,
   listHasToken,
   requireExtraHeaders,
@@ -228,7 +229,7 @@ export function validateResponse(head: ResponseHead, offer: ClientOffer): Respon
   if (protocols !== undefined) {
     if (protocols.length > 1) return failed("Duplicate header 'Sec-WebSocket-Protocol'");
     subprotocol = protocols[0];
-    if (!offer.subprotocols.includes(subprotocol)) return failed(`unrecognized subprotocol ${subprotocol}`);
+    if (!offer.subprotocols.includes(subprotocol)) return failed(`unrecognized subprotocol ${excerpt(subprotocol)}`);
   }
 
   const accepted: string[] = [];

@@ -47,6 +47,14 @@ export function isToken(text: string): boolean {
   return true;
 }
 
+/**
+ * A peer-supplied value for an error message, cut to `max` characters so a huge header
+ * does not become a huge message.
+ */
+export function excerpt(text: string, max = 64): string {
+  return text.length > max ? text.slice(0, max) + "…" : text;
+}
+
 function isOws(code: number): boolean {
   return code === SP || code === HTAB;
 }
@@ -118,8 +126,8 @@ export function parseSubprotocols(values: readonly string[]): string[] | string 
   for (const value of values) {
     for (const element of splitCommaList(value)) {
       if (element.length === 0) return "empty element in Sec-WebSocket-Protocol";
-      if (!isToken(element)) return `subprotocol ${JSON.stringify(element)} is not a token`;
-      if (seen.has(element)) return `duplicate subprotocol ${element}`;
+      if (!isToken(element)) return `subprotocol ${JSON.stringify(excerpt(element))} is not a token`;
+      if (seen.has(element)) return `duplicate subprotocol ${excerpt(element)}`;
       seen.add(element);
       protocols.push(element);
     }

@@ -10,7 +10,7 @@ import { LocalProtocolError } from "../errors.js";
 import type { Headers } from "../events.js";
 import { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./http-head.js";
 import { concatBytes, latin1Encode } from "./bytes.js";
-import { groupHeaders, splitCommaList } from "./header-values.js";
+import { excerpt, groupHeaders, splitCommaList } from "./header-values.js";
 
 /**
  * How a response body is delimited:
@@ -58,7 +58,7 @@ export function responseBodyFraming(statusCode: number, headers: Headers): BodyF
   const first = values[0];
   if (values.some((v) => v !== first)) return "conflicting Content-Length values";
   if (first.length === 0 || first.length > MAX_LENGTH_DIGITS || !isDigits(first)) {
-    return `invalid Content-Length ${JSON.stringify(first)}`;
+    return `invalid Content-Length ${JSON.stringify(excerpt(first))}`;
   }
   const length = Number(first);
   return length === 0 ? NONE : { kind: "length", length };

@@ -15,6 +15,7 @@ import { acceptToken, isValidNonce } from "./accept.js";
 import { encodeHead } from "./bytes.js";
 import { serverExtensionsHandshake } from "./extensions-handshake.js";
 import {
+  excerpt,
   groupHeaders,
   listHasToken,
   parseSubprotocols,
@@ -105,7 +106,7 @@ export function validateRequest(head: RequestHead, options: RequestValidationOpt
   if (hosts === undefined) return reject("Missing header, 'Host'", 400);
   if (hosts.length > 1) return reject("Duplicate header 'Host'", 400);
   const host = hosts[0];
-  if (!isValidHost(host)) return reject(`Invalid Host header ${JSON.stringify(host)}`, 400);
+  if (!isValidHost(host)) return reject(`Invalid Host header ${JSON.stringify(excerpt(host))}`, 400);
 
   if (headers.has("transfer-encoding")) return reject("A request with a body (Transfer-Encoding) cannot be upgraded", 400);
   const contentLength = headers.get("content-length");
@@ -169,14 +170,14 @@ function checkTarget(target: string, host: string): string | null {
   const schemeEnd = target.indexOf("://");
   const scheme = schemeEnd < 0 ? "" : target.slice(0, schemeEnd).toLowerCase();
   if (scheme !== "http" && scheme !== "https" && scheme !== "ws" && scheme !== "wss") {
-    return `Invalid request target ${JSON.stringify(target)}: expected /path or an absolute http(s) or ws(s) URI`;
+    return `Invalid request target ${JSON.stringify(excerpt(target))}: expected /path or an absolute http(s) or ws(s) URI`;
   }
   const authorityStart = schemeEnd + 3;
   let authorityEnd = authorityStart;
   while (authorityEnd < target.length && !"/?#".includes(target[authorityEnd])) authorityEnd++;
   const authority = target.slice(authorityStart, authorityEnd);
   if (authority.toLowerCase() !== host.toLowerCase()) {
-    return `Request target authority ${JSON.stringify(authority)} does not match the Host header`;
+    return `Request target authority ${JSON.stringify(excerpt(authority))} does not match the Host header`;
   }
   return null;
 }

@@ -86,6 +86,8 @@ interface Row {
   input: string;
   /** Expected status (101 = accepted) or "incomplete". */
   status: number | "incomplete";
+  /** For refused rows: a part of the message, so the row is refused for its own reason. */
+  why?: string;
   /** For 101 rows: the negotiated extensions header (null = none). */
   extensions?: string | null;
   run?: ServerRun;
@@ -98,61 +100,65 @@ const NO_PMD = { extensions: null } as const;
 /** Hardening §5.1, one row each; the status is the first choice the row names. */
 const ROWS: Row[] = [
   { id: "H01 valid baseline", input: BASE, status: 101, ...NO_PMD },
-  { id: "H02 missing Upgrade", input: minus("Upgrade"), status: 400 },
-  { id: "H03 Upgrade: h2c", input: replace("Upgrade", "Upgrade: h2c"), status: 400 },
+  { id: "H02 missing Upgrade", why: "Upgrade: WebSocket", input: minus("Upgrade"), status: 400 },
+  { id: "H03 Upgrade: h2c", why: "Upgrade: WebSocket", input: replace("Upgrade", "Upgrade: h2c"), status: 400 },
   { id: "H04 Upgrade: WebSocket", input: replace("Upgrade", "Upgrade: WebSocket"), status: 101 },
-  { id: "H05 Connection: keep-alive", input: replace("Connection", "Connection: keep-alive"), status: 400 },
+  { id: "H05 Connection: keep-alive", why: "Connection: Upgrade", input: replace("Connection", "Connection: keep-alive"), status: 400 },
   { id: "H06 Connection: keep-alive, Upgrade", input: replace("Connection", "Connection: keep-alive, Upgrade"), status: 101 },
-  { id: "H07 missing key", input: minus("Sec-WebSocket-Key"), status: 400 },
-  { id: "H08 key not base64", input: replace("Sec-WebSocket-Key", "Sec-WebSocket-Key: test"), status: 400 },
+  { id: "H07 missing key", why: "Missing header, 'Sec-WebSocket-Key'", input: minus("Sec-WebSocket-Key"), status: 400 },
+  { id: "H08 key not base64", why: "Invalid Sec-WebSocket-Key", input: replace("Sec-WebSocket-Key", "Sec-WebSocket-Key: test"), status: 400 },
   {
     id: "H09 key of 15 bytes",
+    why: "Invalid Sec-WebSocket-Key",
     input: replace("Sec-WebSocket-Key", "Sec-WebSocket-Key: eHh4eHh4eHh4eHh4eHh4"),
     status: 400,
   },
-  { id: "H10 duplicate key", input: plus("Sec-WebSocket-Key: eXl5eXl5eXl5eXl5eXl5eQ=="), status: 400 },
+  { id: "H10 duplicate key", why: "Duplicate header 'Sec-WebSocket-Key'", input: plus("Sec-WebSocket-Key: eXl5eXl5eXl5eXl5eXl5eQ=="), status: 400 },
   {
     id: "H11 version 8",
+    why: "Sec-WebSocket-Version",
     input: replace("Sec-WebSocket-Version", "Sec-WebSocket-Version: 8"),
     status: 426,
     check: (s) => expect(s.hintHeaders).toEqual([["Sec-WebSocket-Version", "13"]]),
   },
-  { id: "H12 missing version", input: minus("Sec-WebSocket-Version"), status: 400 },
-  { id: "H13 version 013", input: replace("Sec-WebSocket-Version", "Sec-WebSocket-Version: 013"), status: 400 },
-  { id: "H14 duplicate version 13 + 8", input: plus("Sec-WebSocket-Version: 8"), status: 400 },
+  { id: "H12 missing version", why: "Sec-WebSocket-Version", input: minus("Sec-WebSocket-Version"), status: 400 },
+  { id: "H13 version 013", why: "Sec-WebSocket-Version", input: replace("Sec-WebSocket-Version", "Sec-WebSocket-Version: 013"), status: 400 },
+  { id: "H14 duplicate version 13 + 8", why: "Duplicate header 'Sec-WebSocket-Version'", input: plus("Sec-WebSocket-Version: 8"), status: 400 },
   {
     id: "H15 POST",
+    why: "must be GET",
     input: "POST" + BASE.slice(3),
     status: 405,
     check: (s) => expect(s.hintHeaders).toEqual([["Allow", "GET"]]),
   },
-  { id: "H16 HTTP/1.0", input: BASE.replace("HTTP/1.1", "HTTP/1.0"), status: 505 },
-  { id: "H17 HTTP/1.2", input: BASE.replace("HTTP/1.1", "HTTP/1.2"), status: 505 },
+  { id: "H16 HTTP/1.0", why: "HTTP/1.0", input: BASE.replace("HTTP/1.1", "HTTP/1.0"), status: 505 },
+  { id: "H17 HTTP/1.2", why: "HTTP/1.2", input: BASE.replace("HTTP/1.1", "HTTP/1.2"), status: 505 },
   {
     id: "H18 absolute-form http:// target",
     input: BASE.replace("/chat", "http://example.com/chat"),
     status: 101,
     check: (s) => expect([s.request?.host, s.request?.target]).toEqual(["example.com", "http://example.com/chat"]),
   },
-  { id: "H18b absolute-form naming another host", input: BASE.replace("/chat", "http://evil.example/chat"), status: 400 },
-  { id: "H19 asterisk-form", input: BASE.replace("/chat", "*"), status: 400 },
-  { id: "H20 missing Host", input: minus("Host"), status: 400 },
-  { id: "H21 duplicate Host", input: plus("Host: evil.example"), status: 400 },
-  { id: "H22 bare LF", input: BASE.replaceAll("\r\n", "\n"), status: 400 },
-  { id: "H23 bare CR in a value", input: plus("X-A: a\rSec-WebSocket-Protocol: injected"), status: 400 },
-  { id: "H24 NUL in a value", input: plus("X-A: a\x00b"), status: 400 },
-  { id: "H25 obs-fold", input: plus("X-A: a", " folded"), status: 400 },
-  { id: "H26 space before colon", input: replace("Upgrade", "Upgrade : websocket"), status: 400 },
-  { id: "H27 invalid name character", input: plus("X(A): b"), status: 400 },
-  { id: "H28 64 KiB request line", input: BASE.replace("/chat", "/" + "a".repeat(65536)), status: 414 },
-  { id: "H29 1 MiB header value", input: plus("X-Big: " + "a".repeat(1 << 20)), status: 431 },
+  { id: "H18b absolute-form naming another host", why: "does not match the Host", input: BASE.replace("/chat", "http://evil.example/chat"), status: 400 },
+  { id: "H19 asterisk-form", why: "Invalid request target", input: BASE.replace("/chat", "*"), status: 400 },
+  { id: "H20 missing Host", why: "Missing header, 'Host'", input: minus("Host"), status: 400 },
+  { id: "H21 duplicate Host", why: "Duplicate header 'Host'", input: plus("Host: evil.example"), status: 400 },
+  { id: "H22 bare LF", why: "bare LF", input: BASE.replaceAll("\r\n", "\n"), status: 400 },
+  { id: "H23 bare CR in a value", why: "control character 0x0d", input: plus("X-A: a\rSec-WebSocket-Protocol: injected"), status: 400 },
+  { id: "H24 NUL in a value", why: "control character 0x00", input: plus("X-A: a\x00b"), status: 400 },
+  { id: "H25 obs-fold", why: "obs-fold", input: plus("X-A: a", " folded"), status: 400 },
+  { id: "H26 space before colon", why: "whitespace between", input: replace("Upgrade", "Upgrade : websocket"), status: 400 },
+  { id: "H27 invalid name character", why: "header name", input: plus("X(A): b"), status: 400 },
+  { id: "H28 64 KiB request line", why: "start line longer", input: BASE.replace("/chat", "/" + "a".repeat(65536)), status: 414 },
+  { id: "H29 1 MiB header value", why: "head larger", input: plus("X-Big: " + "a".repeat(1 << 20)), status: 431 },
   {
     id: "H30 2000 headers",
+    why: "maxHeaders",
     input: plus(...Array.from({ length: 2000 }, (_, i) => `X-${String(i).padStart(4, "0")}: x`)),
     status: 431,
   },
-  { id: "H31 Content-Length body", input: plus("Content-Length: 5") + "hello", status: 400 },
-  { id: "H32 Transfer-Encoding: chunked", input: plus("Transfer-Encoding: chunked") + "0\r\n\r\n", status: 400 },
+  { id: "H31 Content-Length body", why: "Content-Length", input: plus("Content-Length: 5") + "hello", status: 400 },
+  { id: "H32 Transfer-Encoding: chunked", why: "Transfer-Encoding", input: plus("Transfer-Encoding: chunked") + "0\r\n\r\n", status: 400 },
   {
     id: "H33 ReDoS shape, default limit (bounded first)",
     input: plus("Sec-WebSocket-Protocol: b" + " ".repeat(30000) + "x"),
@@ -160,13 +166,14 @@ const ROWS: Row[] = [
   },
   {
     id: "H33 ReDoS shape, 64 KiB limit (400 in linear time)",
+    why: "is not a token",
     input: plus("Sec-WebSocket-Protocol: b" + " ".repeat(30000) + "x"),
     status: 400,
     run: { limits: { maxHandshakeSize: 65536 } },
   },
-  { id: "H34 empty subprotocol element", input: plus("Sec-WebSocket-Protocol: chat, , superchat"), status: 400 },
-  { id: "H35 duplicate subprotocol", input: plus("Sec-WebSocket-Protocol: chat, chat"), status: 400 },
-  { id: "H36 non-token subprotocol", input: plus("Sec-WebSocket-Protocol: ch@t"), status: 400 },
+  { id: "H34 empty subprotocol element", why: "empty element", input: plus("Sec-WebSocket-Protocol: chat, , superchat"), status: 400 },
+  { id: "H35 duplicate subprotocol", why: "duplicate subprotocol chat", input: plus("Sec-WebSocket-Protocol: chat, chat"), status: 400 },
+  { id: "H36 non-token subprotocol", why: "not a token", input: plus("Sec-WebSocket-Protocol: ch@t"), status: 400 },
   {
     id: "H37 extensions named constructor / __proto__",
     input: plus("Sec-WebSocket-Extensions: constructor, __proto__; hasOwnProperty"),
@@ -174,8 +181,8 @@ const ROWS: Row[] = [
     ...NO_PMD,
     check: (s) => expect(s.request?.extensions).toEqual(["constructor", "__proto__; hasOwnProperty"]),
   },
-  { id: "H38 extension syntax error", input: PMD(";;"), status: 400 },
-  { id: "H39 unterminated quote", input: PMD('; server_max_window_bits="10'), status: 400 },
+  { id: "H38 extension syntax error", why: "Sec-WebSocket-Extensions", input: PMD(";;"), status: 400 },
+  { id: "H39 unterminated quote", why: "Sec-WebSocket-Extensions", input: PMD('; server_max_window_bits="10'), status: 400 },
   { id: "H40 server_max_window_bits=7", input: PMD("; server_max_window_bits=7"), status: 101, ...NO_PMD },
   { id: "H41 server_max_window_bits=16", input: PMD("; server_max_window_bits=16"), status: 101, ...NO_PMD },
   { id: "H42 server_max_window_bits=08", input: PMD("; server_max_window_bits=08"), status: 101, ...NO_PMD },
@@ -221,8 +228,8 @@ const ROWS: Row[] = [
     run: { limits: { maxHandshakeSize: 65536 } },
     check: (s) => expect(s.request?.extensions.length).toBe(10000),
   },
-  { id: "H53 duplicate Origin", input: plus("Origin: https://a.example", "Origin: https://b.example"), status: 400 },
-  { id: "H54 non-ASCII Host", input: replace("Host", "Host: \xff\xfe"), status: 400 },
+  { id: "H53 duplicate Origin", why: "Duplicate header 'Origin'", input: plus("Origin: https://a.example", "Origin: https://b.example"), status: 400 },
+  { id: "H54 non-ASCII Host", why: "Invalid Host", input: replace("Host", "Host: \xff\xfe"), status: 400 },
   {
     id: "H55 Host label over 63 characters",
     input: replace("Host", `Host: ${"a".repeat(64)}.example`),
@@ -270,11 +277,12 @@ const ROWS: Row[] = [
     input: plus("X-Pad: " + "p".repeat(8192 - BASE.length - 9)),
     status: 101,
   },
-  { id: "H63 endless header lines", input: "GET / HTTP/1.1\r\n" + "X-a: b\r\n".repeat(3000), status: 431 },
-  { id: "H64 empty lines before the request line", input: "\r\n\r\n" + BASE, status: 400 },
-  { id: "H65 EOF inside the head", input: BASE.slice(0, 70), status: "incomplete" },
+  { id: "H63 endless header lines", why: "maxHeaders", input: "GET / HTTP/1.1\r\n" + "X-a: b\r\n".repeat(3000), status: 431 },
+  { id: "H64 empty lines before the request line", why: "empty line before", input: "\r\n\r\n" + BASE, status: 400 },
+  { id: "H65 EOF inside the head", why: "closed after 70 bytes", input: BASE.slice(0, 70), status: "incomplete" },
   {
     id: "H66 Origin outside the allowlist",
+    why: "Origin not allowed",
     input: plus("Origin: https://evil.example"),
     status: 403,
     run: { checkOrigin: (origin) => origin === "https://example.com" },
@@ -298,7 +306,7 @@ const ROWS: Row[] = [
     extensions: "permessage-deflate",
     check: (s) => expect(s.request?.extensions).toEqual(["permessage-deflate", "x-foo"]),
   },
-  { id: "H69 method get (lower case)", input: "get" + BASE.slice(3), status: 405 },
+  { id: "H69 method get (lower case)", why: "must be GET", input: "get" + BASE.slice(3), status: 405 },
 ];
 
 describe("hardening §5.1: the server's verdict on each bad request", () => {
@@ -307,6 +315,7 @@ describe("hardening §5.1: the server's verdict on each bad request", () => {
     for (const [how, chunks] of chunkings(bytes(row.input))) {
       const summary = runServer(chunks, row.run);
       expect(summary.status, `${how}: ${summary.message}`).toBe(row.status);
+      if (row.why !== undefined) expect(summary.message, how).toContain(row.why);
       if (row.extensions !== undefined) expect(summary.extensions, how).toBe(row.extensions);
       row.check?.(summary);
       // Every chunking gives the same verdict, message and event (I4).
