@@ -9,27 +9,29 @@ import { createActor, type Actor, type InspectionEvent, type Observer } from "xs
 import {
   connectionMachine,
   type ConnectionMachine,
+  type ConnectionMachineEvent,
   type ConnectionMachineEventType,
 } from "../machines/connection.machine.js";
 import { ConnectionState, type ConnectionType } from "./constants.js";
 import { LocalProtocolError } from "./errors.js";
-import type { Event } from "./events.js";
+import type { AnyEvent, Event } from "./events.js";
 
 /** What a send is, for the machine: its `SEND_*` event type. */
 export function sendEventType(event: Event): ConnectionMachineEventType | null {
-  switch ((event as { type?: unknown }).type) {
+  const e = event as AnyEvent;
+  switch (e.type) {
     case "Request":
       return "SEND_REQUEST";
     case "AcceptConnection":
       return "SEND_ACCEPT";
     case "RejectConnection":
-      return (event as { hasBody: boolean }).hasBody ? "SEND_REJECT_WITH_BODY" : "SEND_REJECT";
+      return e.hasBody ? "SEND_REJECT_WITH_BODY" : "SEND_REJECT";
     case "RejectData":
-      return (event as { bodyFinished: boolean }).bodyFinished ? "SEND_REJECT_DATA_END" : "SEND_REJECT_DATA";
+      return e.bodyFinished ? "SEND_REJECT_DATA_END" : "SEND_REJECT_DATA";
     case "TextMessage":
-      return (event as { messageFinished: boolean }).messageFinished ? "SEND_TEXT" : "SEND_TEXT_FRAGMENT";
+      return e.messageFinished ? "SEND_TEXT" : "SEND_TEXT_FRAGMENT";
     case "BytesMessage":
-      return (event as { messageFinished: boolean }).messageFinished ? "SEND_BINARY" : "SEND_BINARY_FRAGMENT";
+      return e.messageFinished ? "SEND_BINARY" : "SEND_BINARY_FRAGMENT";
     case "Ping":
       return "SEND_PING";
     case "Pong":
@@ -127,7 +129,7 @@ export class Lifecycle {
   /** Tells the machine that `type` happened; a no-op for transitions that stay put. */
   fire(type: ConnectionMachineEventType): void {
     if (this.#outcome(type) !== Outcome.Moves) return;
-    this.actor.send({ type });
+    this.actor.send({ type } as ConnectionMachineEvent);
     this.#refresh();
   }
 
@@ -135,7 +137,7 @@ export class Lifecycle {
     const id = this.#key + "|" + type;
     let outcome = outcomes.get(id);
     if (outcome === undefined) {
-      const transitions = connectionMachine.getTransitionData(this.actor.getSnapshot(), { type });
+      const transitions = connectionMachine.getTransitionData(this.actor.getSnapshot(), { type } as ConnectionMachineEvent);
       outcome =
         transitions.length === 0
           ? Outcome.Illegal
