@@ -182,3 +182,20 @@ describe("inbound chunking invariance (property)", () => {
     );
   });
 });
+
+describe("compressor reset (no context takeover) equals a fresh compressor", () => {
+  it("every message compresses to the bytes a new extension would produce", () => {
+    fc.assert(
+      fc.property(fc.array(data(3000), { minLength: 1, maxLength: 5 }), fc.integer({ min: 9, max: 15 }), (bodies, bits) => {
+        const offer = `permessage-deflate; server_no_context_takeover; server_max_window_bits=${bits}`;
+        const reused = enabledServer({ threshold: 0 }, offer);
+        for (const body of bodies) {
+          const [again] = send(reused, [{ opcode: BINARY, fragments: [body] }]);
+          const [fresh] = send(enabledServer({ threshold: 0 }, offer), [{ opcode: BINARY, fragments: [body] }]);
+          expect(again.payload).toEqual(fresh.payload);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
