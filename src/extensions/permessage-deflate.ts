@@ -143,7 +143,7 @@ export class PerMessageDeflate extends Extension {
     return this.#enabled;
   }
 
-  /** Client: the offer's parameters (the frame layer prefixes the name). */
+  /** Client: the offer's parameters (the handshake prefixes the name). */
   override offer(): string {
     return clientOfferParams(this.#preferences);
   }
