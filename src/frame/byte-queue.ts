@@ -7,6 +7,7 @@
  * retained objects is bounded by the bytes held, not by how finely the peer split them
  * (ws CVE-2026-48779: one retained object per tiny TCP read).
  */
+import { allocateBytes } from "./allocate.js";
 
 /** Chunks shorter than this are coalesced when earlier input is still held. */
 const COALESCE_BELOW = 512;
@@ -29,18 +30,17 @@ const EMPTY = new Uint8Array(0);
  * ```
  */
 export class ByteQueue {
-  #chunks: Uint8Array[] = [];
-  /** Index in `#chunks` of the chunk being read. */
-  #head = 0;
-  /** `#chunks[#head]`, or an empty array when nothing is held. */
+  /** The chunk being read, or an empty array when nothing is held. */
   #first: Uint8Array = EMPTY;
   /** Read position in `#first`. */
   #offset = 0;
+  /** The chunks after `#first`, from index `#restHead` on. */
+  #rest: Uint8Array[] = [];
+  #restHead = 0;
   #length = 0;
   /** The buffer small chunks are appended to; its used part is the last held chunk. */
   #tail: Uint8Array | null = null;
-  #tailStart = 0;
-  #tailEnd = 0;
+  #tailUsed = 0;
 
   /** Bytes held and not yet read. */
   get length(): number {
@@ -57,16 +57,13 @@ export class ByteQueue {
     const size = bytes.length;
     if (size === 0) return;
     if (this.#length === 0) {
-      this.#chunks.length = 0;
-      this.#chunks.push(bytes);
-      this.#head = 0;
       this.#first = bytes;
       this.#offset = 0;
       this.#tail = null;
     } else if (size < COALESCE_BELOW) {
       this.#appendToTail(bytes);
     } else {
-      this.#chunks.push(bytes);
+      this.#rest.push(bytes);
       this.#tail = null;
     }
     this.#length += size;
@@ -91,16 +88,17 @@ export class ByteQueue {
     this.#length -= count;
     if (start + count === first.length) {
       this.#nextChunk();
-      return start === 0 ? first : first.subarray(start);
+      if (start === 0) return first;
+    } else {
+      this.#offset = start + count;
     }
-    this.#offset = start + count;
-    return first.subarray(start, start + count);
+    return new Uint8Array(first.buffer, first.byteOffset + start, count);
   }
 
   /** Reads `count` bytes: a view when they lie in one chunk, else a fresh copy. Requires `count <= length`. */
   take(count: number): Uint8Array {
     if (count <= this.contiguous) return this.takeView(count);
-    const out = new Uint8Array(count);
+    const out = allocateBytes(count);
     let filled = 0;
     while (filled < count) {
       const piece = this.takeView(Math.min(count - filled, this.contiguous));
@@ -112,57 +110,53 @@ export class ByteQueue {
 
   /** Drops everything held. */
   clear(): void {
-    this.#chunks = [];
-    this.#head = 0;
     this.#first = EMPTY;
     this.#offset = 0;
+    this.#rest = [];
+    this.#restHead = 0;
     this.#length = 0;
     this.#tail = null;
   }
 
   #nextChunk(): void {
-    const chunks = this.#chunks;
-    chunks[this.#head] = EMPTY; // release the consumed chunk
-    this.#head++;
     this.#offset = 0;
-    if (this.#head === chunks.length) {
-      chunks.length = 0;
-      this.#head = 0;
+    const rest = this.#rest;
+    if (this.#restHead === rest.length) {
+      // Nothing more held: the common case, with no array work.
       this.#first = EMPTY;
       this.#tail = null;
       return;
     }
-    if (this.#head >= 1024 && this.#head * 2 >= chunks.length) {
-      chunks.splice(0, this.#head);
-      this.#head = 0;
+    this.#first = rest[this.#restHead];
+    rest[this.#restHead++] = EMPTY; // release it from the list
+    if (this.#restHead === rest.length) {
+      rest.length = 0;
+      this.#restHead = 0;
+    } else if (this.#restHead >= 1024 && this.#restHead * 2 >= rest.length) {
+      rest.splice(0, this.#restHead);
+      this.#restHead = 0;
     }
-    this.#first = chunks[this.#head];
   }
 
   #appendToTail(bytes: Uint8Array): void {
-    const chunks = this.#chunks;
     let tail = this.#tail;
     if (tail === null) {
       tail = new Uint8Array(Math.max(TAIL_INITIAL_CAPACITY, bytes.length * 2));
       this.#tail = tail;
-      this.#tailStart = 0;
-      this.#tailEnd = 0;
-      chunks.push(EMPTY);
-    } else if (this.#tailEnd + bytes.length > tail.length) {
+      this.#tailUsed = 0;
+      this.#rest.push(EMPTY);
+    } else if (this.#tailUsed + bytes.length > tail.length) {
       // Grow by doubling into a new buffer, so views already handed out stay untouched.
-      const used = this.#tailEnd - this.#tailStart;
-      const grown = new Uint8Array(Math.max(tail.length * 2, (used + bytes.length) * 2));
-      grown.set(tail.subarray(this.#tailStart, this.#tailEnd));
+      const grown = new Uint8Array(Math.max(tail.length, this.#tailUsed + bytes.length) * 2);
+      grown.set(tail.subarray(0, this.#tailUsed));
       tail = grown;
       this.#tail = grown;
-      this.#tailStart = 0;
-      this.#tailEnd = used;
     }
-    tail.set(bytes, this.#tailEnd);
-    this.#tailEnd += bytes.length;
-    const last = chunks.length - 1;
-    const view = tail.subarray(this.#tailStart, this.#tailEnd);
-    chunks[last] = view;
-    if (last === this.#head) this.#first = view;
+    tail.set(bytes, this.#tailUsed);
+    this.#tailUsed += bytes.length;
+    const view = tail.subarray(0, this.#tailUsed);
+    // The tail is the last held chunk: the last of `#rest`, or `#first` once that list is read.
+    if (this.#restHead < this.#rest.length) this.#rest[this.#rest.length - 1] = view;
+    else this.#first = view;
   }
 }

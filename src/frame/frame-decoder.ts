@@ -10,6 +10,7 @@
  */
 import { CloseReason, Opcode } from "../constants.js";
 import type { Extension, FrameContext } from "../extensions/extension.js";
+import { allocateBytes } from "./allocate.js";
 import { ByteQueue } from "./byte-queue.js";
 import { MAX_CONTROL_PAYLOAD, RSV_BITS, rsvValue } from "./frame-format.js";
 import { maskInto } from "./mask.js";
@@ -285,7 +286,7 @@ export class FrameDecoder {
     if (this.#maskIsZero) {
       payload = queue.take(count);
     } else {
-      payload = new Uint8Array(count);
+      payload = allocateBytes(count);
       const phase = this.#payloadRead;
       for (let done = 0; done < count; ) {
         const piece = queue.takeView(Math.min(count - done, queue.contiguous));
@@ -327,7 +328,7 @@ export class FrameDecoder {
         return null;
       }
       if (result !== null && result.length > 0) {
-        const joined = new Uint8Array(payload.length + result.length);
+        const joined = allocateBytes(payload.length + result.length);
         joined.set(payload);
         joined.set(result, payload.length);
         payload = joined;

@@ -6,6 +6,7 @@
 import { Opcode } from "../constants.js";
 import { LocalProtocolError } from "../errors.js";
 import { NO_RSV, type Extension, type FrameContext } from "../extensions/extension.js";
+import { allocateBytes } from "./allocate.js";
 import { MAX_CONTROL_PAYLOAD, rsvValue } from "./frame-format.js";
 import { maskInto } from "./mask.js";
 import type { MaskKeySource } from "./mask-keys.js";
@@ -105,7 +106,7 @@ export class FrameEncoder {
   #asciiFrame(opcode: number, text: string, fin: boolean): Uint8Array | null {
     const length = text.length;
     const start = this.#client ? 6 : 2;
-    const frame = new Uint8Array(start + length);
+    const frame = allocateBytes(start + length);
     for (let i = 0; i < length; i++) {
       const unit = text.charCodeAt(i);
       if (unit >= 0x80) return null;
@@ -129,7 +130,7 @@ export class FrameEncoder {
     const maskBit = this.#client ? 0x80 : 0;
     const lengthSize = length <= MAX_CONTROL_PAYLOAD ? 0 : length <= 0xffff ? 2 : 8;
     const payloadStart = 2 + lengthSize + (this.#client ? 4 : 0);
-    const frame = new Uint8Array(payloadStart + length);
+    const frame = allocateBytes(payloadStart + length);
     frame[0] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
     if (lengthSize === 0) {
       frame[1] = maskBit | length;

@@ -11,11 +11,8 @@
  * start byte`), which wsproto uses as the close reason.
  */
 
-const FATAL: TextDecoderOptions = { fatal: true, ignoreBOM: true };
-const STREAM: TextDecodeOptions = { stream: true };
-
 /** Stateless use only (never `stream: true`), so it can be shared by every connection. */
-const oneShotDecoder = new TextDecoder("utf-8", FATAL);
+const oneShotDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Up to this length, pure-ASCII chunks are converted by a loop instead of a decoder call. */
 const ASCII_LOOP_MAX = 16;
@@ -110,10 +107,39 @@ export function decodeUtf8(bytes: Uint8Array): { text: string | null; error: str
   }
 }
 
+/** Bytes in the UTF-8 sequence a lead byte starts (invalid leads count as 2 or 4, so a scan checks them). */
+function sequenceSize(lead: number): number {
+  return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
+
+/** Where a character left unfinished at the end of `bytes` starts, or `bytes.length`. */
+function unfinishedTailStart(bytes: Uint8Array): number {
+  const length = bytes.length;
+  if (length === 0 || bytes[length - 1] < 0x80) return length;
+  let start = length - 1;
+  while (start > 0 && start > length - 4 && (bytes[start] & 0xc0) === 0x80) start--;
+  const lead = bytes[start];
+  if ((lead & 0xc0) === 0x80) return length; // no lead byte: decoding the whole will fail
+  return length - start < sequenceSize(lead) ? start : length;
+}
+
+/** One-shot decode with a loop for short ASCII; throws on invalid UTF-8. */
+function decodeComplete(bytes: Uint8Array): string {
+  if (bytes.length <= ASCII_LOOP_MAX) {
+    const ascii = asciiOrNull(bytes);
+    if (ascii !== null) return ascii;
+  }
+  return oneShotDecoder.decode(bytes);
+}
+
 /**
  * Decodes the text of one message chunk by chunk, failing at the first chunk that makes
  * the text impossible (not at the end of the message). A chunk may end inside a
  * character; its bytes are carried into the next chunk.
+ *
+ * Only one-shot `TextDecoder` calls are made: Node's decoder leaves its fast (simdutf)
+ * path for good once an instance is used with `stream: true` (measured 4–6× slower), so
+ * the unfinished character at a chunk's end is split off and carried here instead.
  *
  * @example
  * ```ts
@@ -124,8 +150,7 @@ export function decodeUtf8(bytes: Uint8Array): { text: string | null; error: str
  * ```
  */
 export class Utf8StreamDecoder {
-  #decoder: TextDecoder | null = null;
-  /** The bytes of an unfinished character carried from earlier chunks (at most 3). */
+  /** The bytes of an unfinished character carried from earlier chunks (at most 3), then room to complete it. */
   readonly #pending = new Uint8Array(4);
   #pendingLength = 0;
   /** Why the last call returned `null`, as CPython words it. */
@@ -137,35 +162,50 @@ export class Utf8StreamDecoder {
    * UTF-8. After the final chunk or a failure the decoder is ready for a new message.
    */
   decode(chunk: Uint8Array, final: boolean): string | null {
-    if (this.#pendingLength === 0) {
-      if (chunk.length <= ASCII_LOOP_MAX) {
-        const ascii = asciiOrNull(chunk);
-        if (ascii !== null) return ascii;
-      }
-      if (final) {
-        try {
-          return oneShotDecoder.decode(chunk);
-        } catch {
-          return this.#fail(chunk, true);
-        }
-      }
-    }
-    const decoder = (this.#decoder ??= new TextDecoder("utf-8", FATAL));
-    let text: string;
     try {
-      text = final ? decoder.decode(chunk) : decoder.decode(chunk, STREAM);
+      return this.#decode(chunk, final);
     } catch {
       return this.#fail(chunk, final);
     }
-    if (final) this.#pendingLength = 0;
-    else this.#keepUnfinishedTail(chunk);
-    return text;
   }
 
   /** Forgets any partial message. */
   reset(): void {
     this.#pendingLength = 0;
-    this.#decoder = null; // its internal state is unknown after an interrupted stream
+  }
+
+  /** Like `decode`, but throws (from `TextDecoder`) on invalid bytes; state changes only on success. */
+  #decode(chunk: Uint8Array, final: boolean): string | null {
+    let completed = "";
+    let body = chunk;
+    const pendingLength = this.#pendingLength;
+    if (pendingLength > 0) {
+      // Finish the carried character with the first bytes of this chunk.
+      const pending = this.#pending;
+      const size = sequenceSize(pending[0]);
+      const taken = Math.min(size - pendingLength, chunk.length);
+      for (let i = 0; i < taken; i++) pending[pendingLength + i] = chunk[i];
+      if (pendingLength + taken < size) {
+        const prefix = pending.subarray(0, pendingLength + taken);
+        if (final || describeUtf8Error(prefix, false) !== null) return this.#fail(chunk, final);
+        this.#pendingLength = pendingLength + taken;
+        return "";
+      }
+      completed = oneShotDecoder.decode(pending.subarray(0, size));
+      body = chunk.subarray(taken);
+    }
+    if (final) {
+      const text = completed + decodeComplete(body);
+      this.#pendingLength = 0;
+      return text;
+    }
+    const cut = unfinishedTailStart(body);
+    const tail = body.subarray(cut);
+    if (describeUtf8Error(tail, false) !== null) return this.#fail(chunk, final);
+    const text = completed + decodeComplete(cut === body.length ? body : body.subarray(0, cut));
+    this.#pending.set(tail);
+    this.#pendingLength = tail.length;
+    return text;
   }
 
   #fail(chunk: Uint8Array, final: boolean): null {
@@ -177,36 +217,8 @@ export class Utf8StreamDecoder {
       bytes.set(chunk, pendingLength);
     }
     this.error = describeUtf8Error(bytes, final) ?? GENERIC_ERROR;
-    this.reset();
+    this.#pendingLength = 0;
     return null;
-  }
-
-  /** After a valid non-final chunk: remember the bytes of a character it left unfinished. */
-  #keepUnfinishedTail(chunk: Uint8Array): void {
-    if (chunk.length > 0 && chunk[chunk.length - 1] < 0x80) {
-      this.#pendingLength = 0;
-      return;
-    }
-    const total = this.#pendingLength + chunk.length;
-    // The text so far is valid, so an unfinished character starts within the last 3 bytes.
-    let start = total - 1;
-    while (start >= 0 && start > total - 4 && (this.#byteAt(start, chunk) & 0xc0) === 0x80) start--;
-    const lead = start >= 0 ? this.#byteAt(start, chunk) : 0;
-    const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (start < 0 || total - start >= size) {
-      this.#pendingLength = 0;
-      return;
-    }
-    // Copy forwards: position start + i is never before pending index i.
-    const carried = total - start;
-    for (let i = 0; i < carried; i++) this.#pending[i] = this.#byteAt(start + i, chunk);
-    this.#pendingLength = carried;
-  }
-
-  /** Byte `index` of the carried bytes followed by `chunk`. */
-  #byteAt(index: number, chunk: Uint8Array): number {
-    const pendingLength = this.#pendingLength;
-    return index < pendingLength ? this.#pending[index] : chunk[index - pendingLength];
   }
 }
 
