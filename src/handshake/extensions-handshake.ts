@@ -43,6 +43,11 @@ function errorText(error: unknown): string {
  * ```
  */
 export function serverExtensionsHandshake(offers: readonly string[], supported: readonly Extension[]): string | null {
+  for (const extension of supported) {
+    if (typeof extension !== "object" || extension === null || typeof extension.accept !== "function") {
+      throw new LocalProtocolError("Supported extensions must be Extension objects (such as PerMessageDeflate)");
+    }
+  }
   const accepted = new Map<string, string>();
   for (const offer of offers) {
     const name = itemName(offer);
@@ -61,9 +66,6 @@ export function serverExtensionsHandshake(offers: readonly string[], supported: 
 
 /** Asks one extension about one offer; returns the response item or null (declined). */
 function acceptedItem(extension: Extension, offer: string): string | null {
-  if (typeof extension.accept !== "function") {
-    throw new LocalProtocolError("Supported extensions must be Extension objects (such as PerMessageDeflate)");
-  }
   let answer: string | boolean | null;
   try {
     answer = extension.accept(offer);

@@ -7,6 +7,9 @@
 import punycode from "punycode/punycode.js";
 import { LocalProtocolError } from "../errors.js";
 
+/** A DNS name (253) plus ":" and a 5-digit port. */
+const MAX_HOST_LENGTH = 259;
+
 /** RFC 3986 `uri-host [":" port]` characters: unreserved, sub-delims, `%`, `:`, `[`, `]`. */
 const HOST_CHAR: Uint8Array = (() => {
   const table = new Uint8Array(128);
@@ -67,7 +70,9 @@ export function encodeHost(host: string): string {
  * ```
  */
 export function decodeHost(host: string): string {
-  if (host.startsWith("[")) return host;
+  // Punycode decoding is quadratic in a label's length; real names are at most 253
+  // characters (RFC 1035 §2.3.4), so longer values are returned as they came.
+  if (host.startsWith("[") || host.length > MAX_HOST_LENGTH) return host;
   const colon = host.lastIndexOf(":");
   const hasPort = colon >= 0 && isDigits(host.slice(colon + 1));
   const name = hasPort ? host.slice(0, colon) : host;

@@ -23,7 +23,9 @@ import {
   requireHeaderName,
   requireHeaderValue,
   requireSubprotocol,
+  requireTarget,
   splitCommaList,
+  trimOws,
 } from "./header-values.js";
 import { decodeHost, isValidHost } from "./host.js";
 import { type OutboundBodyFraming, RejectBodyWriter } from "./http-body.js";
@@ -71,6 +73,29 @@ export function requestHeadFailure(failure: HeadFailure): RemoteProtocolError {
     default:
       return reject(message, 400);
   }
+}
+
+/**
+ * A request head from headers an HTTP server already parsed (wsproto's
+ * `initiate_upgrade_connection(headers, path)`): names lower-cased, values OWS-trimmed,
+ * as the parser would report them. Pass the result to {@link validateRequest}.
+ *
+ * @throws {LocalProtocolError} for an invalid target or header (the same rules as for
+ *   headers wstate writes: no CR, LF, NUL or other control characters).
+ * @example
+ * ```ts
+ * // in node:http's "upgrade" handler
+ * const request = validateRequest(upgradeRequestHead(pairs(req.rawHeaders), req.url!));
+ * ```
+ */
+export function upgradeRequestHead(headers: Headers, target: string): RequestHead {
+  requireTarget(target);
+  const lowered = headers.map(([name, value]) => {
+    requireHeaderName(name);
+    requireHeaderValue(name, value);
+    return [name.toLowerCase(), trimOws(value)] as const;
+  });
+  return { method: "GET", target, httpVersion: "1.1", headers: lowered };
 }
 
 /**

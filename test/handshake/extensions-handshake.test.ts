@@ -62,6 +62,10 @@ describe("serverExtensionsHandshake", () => {
     expect(serverExtensionsHandshake(["__proto__", "constructor; x", "hasOwnProperty"], [new PerMessageDeflate()])).toBeNull();
   });
 
+  it("refuses supported entries that are not extensions", () => {
+    expect(() => serverExtensionsHandshake(["x"], ["x" as never])).toThrow(LocalProtocolError);
+  });
+
   it("turns a throwing accept() or an invalid answer into LocalProtocolError", () => {
     const throws = new FakeExtension();
     throws.accept = () => {

@@ -34,6 +34,13 @@ describe("decodeHost", () => {
     expect(decodeHost(wire)).toBe(host);
   });
 
+  it("does not decode names longer than DNS allows (punycode decoding is quadratic)", () => {
+    const long = "xn--" + "a".repeat(300);
+    expect(decodeHost(long)).toBe(long);
+    const longest = "xn--7ks3rz39bh7u." + "a".repeat(230) + ":65535";
+    expect(decodeHost(longest)).toBe("芝士汉堡." + "a".repeat(230) + ":65535");
+  });
+
   it("never throws and inverts encodeHost for any Unicode name", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), (anything) => {

@@ -7,6 +7,7 @@ import {
   buildAcceptResponse,
   buildRejectResponse,
   requestHeadFailure,
+  upgradeRequestHead,
   validateRequest,
 } from "../../src/handshake/server.js";
 import { bytes, chunkings, concat, feedHead, text } from "./helpers.js";
@@ -447,6 +448,42 @@ describe("validateRequest (wsproto test_server.py, spec §9.3)", () => {
     validateRequest(head(""), { checkOrigin: (o) => (seen.push(o), true) });
     validateRequest(head("Origin: https://a.example\r\n"), { checkOrigin: (o) => (seen.push(o), true) });
     expect(seen).toEqual([null, "https://a.example"]);
+  });
+});
+
+describe("upgradeRequestHead (initiate_upgrade_connection, test_upgrade_request)", () => {
+  const headers: Headers = [
+    ["Host", "localhost"],
+    ["Connection", "Keep-Alive, Upgrade"],
+    ["Upgrade", "WebSocket"],
+    ["Sec-WebSocket-Version", "13"],
+    ["Sec-WebSocket-Key", ` ${KEY}\t`],
+    ["X-Foo", "bar"],
+  ];
+
+  it("gives the head the parser would give, so validateRequest makes the same Request", () => {
+    const head = upgradeRequestHead(headers, "/");
+    const parsed = HttpHeadParser.request().feed(
+      bytes("GET / HTTP/1.1\r\n" + headers.map(([n, v]) => `${n}: ${v}\r\n`).join("") + "\r\n"),
+    );
+    if (parsed.status !== "complete") throw new Error("does not parse");
+    expect(head).toEqual(parsed.head);
+    const request = validateRequest(head);
+    expect(request).toBeInstanceOf(Request);
+    expect((request as Request).extraHeaders).toContainEqual(["x-foo", "bar"]);
+  });
+
+  it.each<[string, Headers, string]>([
+    ["a CR LF in a value", [["X-A", "a\r\nb: c"]], "/"],
+    ["a bad name", [["X A", "a"]], "/"],
+    ["a bad target", [], "/a b"],
+  ])("refuses %s", (_name, bad, target) => {
+    expect(() => upgradeRequestHead(bad, target)).toThrow(LocalProtocolError);
+  });
+
+  it("leaves a missing Host to validateRequest (400)", () => {
+    const outcome = validateRequest(upgradeRequestHead(headers.slice(1), "/"));
+    expect(outcome).toEqual(new RemoteProtocolError("Missing header, 'Host'", new RejectConnection()));
   });
 });
 
