@@ -2,8 +2,8 @@
  * An incremental, bounded, linear-time parser for one HTTP/1.1 request or response head.
  *
  * Feed it chunks as they arrive. Each byte is scanned once for the line end, copied once
- * into a buffer that never exceeds `maxHandshakeSize`, and validated once when its line
- * is complete, so the total work is O(n) however the input is split (tungstenite
+ * into a buffer holding only the current line, and validated once when its line is
+ * complete, so the total work is O(n) however the input is split (tungstenite
  * CVE-2023-43669 re-parsed the head from the start on every read). The size and header
  * count limits hold whatever the chunking, including a whole oversized head in one chunk
  * (h11 only bounds incomplete data).
@@ -124,9 +124,11 @@ type StartLineParser<H> = (bytes: Uint8Array, start: number, end: number) => Sta
 export class HttpHeadParser<H extends { readonly headers: Headers }> {
   readonly #limits: HeadLimits;
   readonly #parseStartLine: StartLineParser<H>;
-  #buffer: Uint8Array;
-  #length = 0;
-  #lineStart = 0;
+  /** The current, incomplete line; earlier lines are already parsed. */
+  #line: Uint8Array;
+  #lineLength = 0;
+  /** Head bytes so far, the current line included. */
+  #total = 0;
   #startLine: StartLine<H> | null = null;
   #headers: Array<readonly [string, string]> = [];
   #finished = false;
@@ -147,12 +149,12 @@ export class HttpHeadParser<H extends { readonly headers: Headers }> {
       maxHeaders: requireLimit("maxHeaders", limits.maxHeaders ?? DEFAULT_HEAD_LIMITS.maxHeaders),
     };
     this.#parseStartLine = parseStartLine;
-    this.#buffer = new Uint8Array(Math.min(1024, this.#limits.maxHandshakeSize));
+    this.#line = new Uint8Array(Math.min(1024, this.#limits.maxHandshakeSize));
   }
 
   /** Head bytes received so far (0 means the peer has sent nothing yet). */
   get bytesReceived(): number {
-    return this.#length;
+    return this.#total;
   }
 
   /**
@@ -164,7 +166,7 @@ export class HttpHeadParser<H extends { readonly headers: Headers }> {
     this.#requireOpen();
     let pos = 0;
     while (pos < chunk.length) {
-      const room = this.#limits.maxHandshakeSize - this.#length;
+      const room = this.#limits.maxHandshakeSize - this.#total;
       // Never look further than the limit allows: an oversized chunk costs O(limit).
       const window = chunk.subarray(pos, pos + room);
       const lf = window.indexOf(LF);
@@ -179,7 +181,7 @@ export class HttpHeadParser<H extends { readonly headers: Headers }> {
       if (outcome === END_OF_HEAD) {
         this.#finished = true;
         const head = Object.freeze({ ...this.#startLine, headers: Object.freeze(this.#headers) }) as H;
-        this.#buffer = EMPTY;
+        this.#line = EMPTY;
         return { status: "complete", head, trailing: chunk.slice(pos) };
       }
       if (outcome !== null) return this.#fail(outcome);
@@ -197,9 +199,9 @@ export class HttpHeadParser<H extends { readonly headers: Headers }> {
   end(): HeadParseResult<H> {
     this.#requireOpen();
     const message =
-      this.#length === 0
+      this.#total === 0
         ? "connection closed before any byte of the head"
-        : `connection closed after ${this.#length} bytes, inside the head`;
+        : `connection closed after ${this.#total} bytes, inside the head`;
     return this.#fail({ reason: "incomplete", message });
   }
 
@@ -211,7 +213,7 @@ export class HttpHeadParser<H extends { readonly headers: Headers }> {
 
   #fail(failure: HeadFailure): HeadParseResult<H> {
     this.#finished = true;
-    this.#buffer = EMPTY;
+    this.#line = EMPTY;
     return { status: "failed", failure };
   }
 
@@ -223,39 +225,39 @@ export class HttpHeadParser<H extends { readonly headers: Headers }> {
   }
 
   #append(bytes: Uint8Array): void {
-    const needed = this.#length + bytes.length;
-    if (needed > this.#buffer.length) {
+    const needed = this.#lineLength + bytes.length;
+    if (needed > this.#line.length) {
       // Doubling keeps total copying linear; the limit caps the size.
-      let size = this.#buffer.length * 2;
+      let size = this.#line.length * 2;
       while (size < needed) size *= 2;
       const grown = new Uint8Array(Math.min(size, this.#limits.maxHandshakeSize));
-      grown.set(this.#buffer.subarray(0, this.#length));
-      this.#buffer = grown;
+      grown.set(this.#line.subarray(0, this.#lineLength));
+      this.#line = grown;
     }
-    this.#buffer.set(bytes, this.#length);
-    this.#length = needed;
+    this.#line.set(bytes, this.#lineLength);
+    this.#lineLength = needed;
+    this.#total += bytes.length;
   }
 
   /** Validates the line that just ended with LF; returns END_OF_HEAD, a failure, or null. */
   #completeLine(): HeadFailure | typeof END_OF_HEAD | null {
-    const bytes = this.#buffer;
-    const start = this.#lineStart;
-    const lfAt = this.#length - 1;
-    this.#lineStart = this.#length;
-    if (lfAt === start || bytes[lfAt - 1] !== CR) return malformed("line ends in a bare LF instead of CRLF");
+    const bytes = this.#line;
+    const lfAt = this.#lineLength - 1;
+    this.#lineLength = 0;
+    if (lfAt === 0 || bytes[lfAt - 1] !== CR) return malformed("line ends in a bare LF instead of CRLF");
     const end = lfAt - 1; // content excludes CRLF
     if (this.#startLine === null) {
-      if (end === start) return malformed("empty line before the start line");
-      const line = this.#parseStartLine(bytes, start, end);
+      if (end === 0) return malformed("empty line before the start line");
+      const line = this.#parseStartLine(bytes, 0, end);
       if (typeof line === "string") return malformed(line);
       this.#startLine = line;
       return null;
     }
-    if (end === start) return END_OF_HEAD;
+    if (end === 0) return END_OF_HEAD;
     if (this.#headers.length === this.#limits.maxHeaders) {
       return { reason: "too-many-headers", message: `more than maxHeaders (${this.#limits.maxHeaders}) header lines` };
     }
-    const header = parseHeaderLine(bytes, start, end);
+    const header = parseHeaderLine(bytes, 0, end);
     if (typeof header === "string") return malformed(header);
     this.#headers.push(header);
     return null;
