@@ -528,9 +528,10 @@ export function compressibleBytes(size: number): Uint8Array {
 /** Text with multi-byte characters (so UTF-8 sequences straddle frame and read cuts). */
 export function unicodeText(length: number): string {
   const alphabet = "aé€😀ß中\u0000z";
-  let out = "";
-  while (out.length < length) out += alphabet;
-  return out.slice(0, length).replace(/[\ud800-\udbff]$/, "x");
+  const out = alphabet.repeat(Math.ceil(length / alphabet.length)).slice(0, length);
+  // Do not end on half of a surrogate pair: that is not a string UTF-8 can carry.
+  const last = out.charCodeAt(length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? out.slice(0, -1) + "x" : out;
 }
 
 /**
