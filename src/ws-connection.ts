@@ -23,7 +23,13 @@ import { generateNonce } from "./handshake/accept.js";
 import { buildRequest, responseHeadFailure, validateResponse, type ClientOffer } from "./handshake/client.js";
 import { RejectBodyReader, type RejectBodyWriter } from "./handshake/http-body.js";
 import { DEFAULT_HEAD_LIMITS, HttpHeadParser, type HeadLimits, type RequestHead, type ResponseHead } from "./handshake/http-head.js";
-import { buildAcceptResponse, buildRejectResponse, requestHeadFailure, validateRequest } from "./handshake/server.js";
+import {
+  buildAcceptResponse,
+  buildRejectResponse,
+  requestHeadFailure,
+  upgradeRequestHead,
+  validateRequest,
+} from "./handshake/server.js";
 import { Lifecycle, sendEventType } from "./lifecycle.js";
 
 /** Options of {@link WSConnection}: the connection's, plus the handshake's limits and policy. */
@@ -141,12 +147,7 @@ export class WSConnection {
     if (!this.#lifecycle.allows("REQUEST_RECEIVED")) {
       throw new LocalProtocolError(`initiateUpgradeConnection is for a server that has not received a request yet; the state is ${this.state}.`);
     }
-    const head: RequestHead = {
-      method: "GET",
-      target: path,
-      httpVersion: "1.1",
-      headers: headers.map(([name, value]) => [String(name).toLowerCase(), String(value).trim()] as const),
-    };
+    const head = upgradeRequestHead(headers, path);
     this.#requestParser = null;
     this.#acceptRequestHead(head);
     this.#flushListeners();

@@ -14,6 +14,7 @@
  * RFC 9110 §5.6.1 asks of recipients.
  */
 
+import { TCHAR, isToken } from "../handshake/header-values.js";
 import { LocalProtocolError } from "../errors.js";
 
 /** One `name[=value]` parameter of an extension item. */
@@ -31,35 +32,8 @@ export interface ExtensionOffer {
   readonly text: string;
 }
 
-const TCHAR = makeTcharTable();
-
-function makeTcharTable(): Uint8Array {
-  const table = new Uint8Array(128);
-  const symbols = "!#$%&'*+-.^_`|~";
-  for (let i = 0; i < symbols.length; i++) table[symbols.charCodeAt(i)] = 1;
-  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
-  return table;
-}
-
 function isTchar(code: number): boolean {
-  return code < 128 && TCHAR[code] === 1;
-}
-
-/**
- * Whether `text` is an RFC 9110 `token` (one or more tchar).
- *
- * @example
- * ```ts
- * isToken("permessage-deflate"); // true
- * isToken("a b");                // false
- * ```
- */
-export function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) if (!isTchar(text.charCodeAt(i))) return false;
-  return true;
+  return code < 256 && TCHAR[code] === 1;
 }
 
 const SP = 0x20;

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   formatExtensionOffer,
-  isToken,
   parseExtensionHeader,
   type ExtensionParam,
 } from "../../src/extensions/extension-header.js";
+import { isToken } from "../../src/handshake/header-values.js";
 import { LocalProtocolError } from "../../src/errors.js";
 
 describe("parseExtensionHeader: well-formed values", () => {
