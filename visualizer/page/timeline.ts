@@ -36,13 +36,13 @@ function describe(connection: WatchedConnection, item: TimelineItem): { kind: st
     case "event":
       return {
         kind: `event event--${entry.direction}`,
-        badge: h("span", { class: "evdir", title: entry.direction === "in" ? "the engine produced this event" : "the application sent this event" }, entry.direction === "in" ? "event ⇢ app" : "app ⇢ send"),
+        badge: h("span", { class: "evdir", title: entry.direction === "in" ? "the engine produced this event" : "the application sent this event" }, entry.direction === "in" ? "received" : "sent"),
         text: h("span", {}, h("b", {}, entry.name), " ", entry.summary),
       };
     case "transition":
       return {
         kind: "transition",
-        badge: h("span", { class: "evdir" }, "statechart"),
+        badge: h("span", { class: "evdir", title: "the statechart took a transition" }, "machine"),
         text: h("span", {}, h("b", {}, eventLabel(entry.event)), ` ${shortState(entry.source)} → ${entry.targets.map(shortState).join(", ") || "stays"}`),
       };
     default:
