@@ -19,22 +19,24 @@ function peerOf(socket: WebSocket): WsPeer {
   return { socket, inbox: wsInbox(socket), raw: (socket as unknown as { _socket: Socket })._socket };
 }
 
-/** A ws client connected (handshake done) to `url`. */
+/** A ws client connected (handshake done) to `url`, with the 101 response it got. */
 export async function openWs(
   resources: Resources,
   url: string,
   protocols: string[] = [],
   options: ClientOptions = {},
-): Promise<WsPeer> {
+): Promise<WsPeer & { response: IncomingMessage }> {
   const socket = new WebSocket(url, protocols, { perMessageDeflate: false, ...options });
   resources.add(() => socket.terminate());
   // Attach the inbox first: wstate may send right after its 101.
   const inbox = wsInbox(socket);
+  let response: IncomingMessage | null = null;
+  socket.once("upgrade", (message) => (response = message));
   await new Promise<void>((resolve, reject) => {
     socket.once("open", resolve);
     socket.once("error", reject);
   });
-  return { socket, inbox, raw: (socket as unknown as { _socket: Socket })._socket };
+  return { socket, inbox, raw: (socket as unknown as { _socket: Socket })._socket, response: response! };
 }
 
 /** What a ws client got instead of a 101. */
@@ -63,12 +65,15 @@ export async function wsRejection(resources: Resources, url: string): Promise<Ws
   });
 }
 
+/** A connection a ws server accepted. */
+export type WsConnection = WsPeer & { request: IncomingMessage; responseHead: string[] };
+
 /** A ws server on 127.0.0.1 and the connections it accepted. */
 export interface WsServer {
   readonly port: number;
   readonly server: WebSocketServer;
-  /** The next connection, with the HTTP request that opened it. */
-  nextConnection(): Promise<WsPeer & { request: IncomingMessage }>;
+  /** The next connection, with the HTTP request that opened it and the response head lines ws wrote. */
+  nextConnection(): Promise<WsConnection>;
 }
 
 /**
@@ -78,11 +83,13 @@ export interface WsServer {
 export async function listenWs(resources: Resources, options: ServerOptions & { echo?: boolean } = {}): Promise<WsServer> {
   const { echo = false, ...serverOptions } = options;
   const server = new WebSocketServer({ perMessageDeflate: false, ...serverOptions, host: LOOPBACK, port: 0 });
-  const connections = new AsyncQueue<WsPeer & { request: IncomingMessage }>(() => "connection");
+  const connections = new AsyncQueue<WsConnection>(() => "connection");
+  const heads = new WeakMap<IncomingMessage, string[]>();
+  server.on("headers", (lines, request) => heads.set(request, lines.slice()));
   server.on("connection", (socket, request) => {
     const peer = peerOf(socket);
     if (echo) socket.on("message", (data, isBinary) => socket.send(data as Buffer, { binary: isBinary }));
-    connections.push({ ...peer, request });
+    connections.push({ ...peer, request, responseHead: heads.get(request) ?? [] });
   });
   resources.add(
     () =>
