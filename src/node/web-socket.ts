@@ -1,0 +1,580 @@
+/**
+ * `NodeWebSocket`: a `WSConnection` driven over a Node stream (a `net.Socket`, a
+ * `tls.TLSSocket`, or the socket of an HTTP `upgrade`). It pumps bytes both ways, assembles
+ * whole messages, answers Pings and Closes, runs the handshake and closing deadlines and
+ * closes the transport when the WebSocket connection is closed.
+ */
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { InspectionEvent } from "xstate";
+import { CloseReason, ConnectionState, ConnectionType } from "../constants.js";
+import { LocalProtocolError, RemoteProtocolError } from "../errors.js";
+import {
+  AcceptConnection,
+  BytesMessage,
+  CloseConnection,
+  Ping,
+  Pong,
+  RejectConnection,
+  TextMessage,
+  type AnyEvent,
+  type Event,
+  type Headers,
+  type RejectData,
+  type Request,
+} from "../events.js";
+import type { Extension } from "../extensions/extension.js";
+import type { FrameLimits } from "../frame/limits.js";
+import type { HeadLimits } from "../handshake/http-head.js";
+import { WSConnection } from "../ws-connection.js";
+import { ConnectionRejectedError, HandshakeTimeoutError, REJECTION_BODY_LIMIT } from "./errors.js";
+import { MessageAssembler, type WholeMessage } from "./message-assembler.js";
+import type { AdapterSettings, ConnectionObserver } from "./options.js";
+
+/** How a connection ended, as the `close` event reports it. */
+export interface CloseInfo {
+  /**
+   * The code of the peer's Close (1005 when it had none), the code of the protocol
+   * failure this side reported, or 1006 when the transport ended without a Close.
+   */
+  readonly code: number;
+  /** The reason that came with the code. */
+  readonly reason: string;
+  /** True when both Close frames were exchanged and no protocol failure happened. */
+  readonly wasClean: boolean;
+}
+
+/** The events of a {@link NodeWebSocket}. */
+export interface NodeWebSocketEvents {
+  /** A whole message: text as a string, binary as a Buffer. */
+  message: [data: WholeMessage];
+  /** A Ping arrived (already answered when `autoPong` is on). */
+  ping: [payload: Buffer];
+  /** A Pong arrived. */
+  pong: [payload: Buffer];
+  /** The peer sent a Close (already answered when `autoCloseReply` is on). */
+  closing: [close: CloseConnection];
+  /** The transport is closed; always the last event. */
+  close: [info: CloseInfo];
+  /**
+   * The peer broke the protocol (a `RemoteProtocolError`; the connection is being failed
+   * with its close code) or the transport failed. Emitted only when a listener is
+   * registered, so an unhandled error never crashes the process; `close` follows anyway.
+   */
+  error: [error: Error];
+  /** The socket's write buffer emptied after `send` returned false. */
+  drain: [];
+}
+
+/** How the opening handshake runs; internal to `connect` and `WebSocketServer`. */
+export type HandshakePlan =
+  | {
+      readonly role: "client";
+      /** The Request to send. */
+      readonly request: Request;
+    }
+  | {
+      readonly role: "server";
+      /** Decides on a valid request: accept, or refuse with the rejection to send and the reason. */
+      readonly answer: (request: Request) => AcceptConnection | RemoteProtocolError;
+      /** Decides on the `Origin` header; a refusal is answered 403. */
+      readonly checkOrigin: (origin: string | null) => boolean;
+      /** Present when an HTTP server already parsed the request (its `upgrade` event). */
+      readonly upgrade?: {
+        readonly headers: Headers;
+        readonly target: string;
+        /** The bytes that followed the request head. */
+        readonly head: Uint8Array;
+        /** The request head re-serialized, shown to the observer as the bytes read. */
+        readonly requestHead: () => Uint8Array;
+      };
+    };
+
+/** Everything a {@link NodeWebSocket} is built from; internal to `connect` and `WebSocketServer`. */
+export interface NodeWebSocketInit {
+  readonly handshake: HandshakePlan;
+  readonly settings: AdapterSettings;
+  readonly limits: Partial<FrameLimits & HeadLimits>;
+  readonly observer?: ConnectionObserver;
+  /** The handshake succeeded; the socket is handed to the application now. */
+  readonly onOpen: (socket: NodeWebSocket) => void;
+  /** The handshake failed; the transport is being closed. Called at most once, never after `onOpen`. */
+  readonly onHandshakeFailure: (error: Error) => void;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toBytes(data: string | Uint8Array | ArrayBuffer | ArrayBufferView, what: string): Uint8Array {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new LocalProtocolError(`${what} takes a string, a Uint8Array (Buffer), an ArrayBuffer or a typed array; got ${typeof data}.`);
+}
+
+/**
+ * A WebSocket over a Node socket, for either role. Get one from {@link connect} (client)
+ * or from a {@link WebSocketServer}'s `connection` event (server); it is open then.
+ *
+ * Messages arrive whole (`message`), Pings are answered and the peer's Close is echoed
+ * by default (`autoPong`, `autoCloseReply`), and `close` reports how it ended. `send`
+ * returns what `socket.write` returns: when it is false, wait for `drain`.
+ *
+ * @example
+ * ```ts
+ * const ws = await connect("ws://127.0.0.1:8080/echo");
+ * ws.on("message", (data) => console.log(typeof data === "string" ? data : `${data.length} bytes`));
+ * ws.on("close", ({ code, reason, wasClean }) => console.log(code, reason, wasClean));
+ * if (!ws.send("hello")) ws.once("drain", () => console.log("buffer emptied"));
+ * ws.close(1000, "done");
+ * ```
+ */
+export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
+  /** The transport. */
+  readonly socket: Duplex;
+  /** The sans-I/O engine; its `actor` runs the lifecycle statechart. */
+  readonly engine: WSConnection;
+  readonly #init: NodeWebSocketInit;
+  readonly #settings: AdapterSettings;
+  readonly #observer: ConnectionObserver;
+  readonly #assembler = new MessageAssembler();
+  #request: Request | null = null;
+  #accept: AcceptConnection | null = null;
+  /** The handshake ended: opened or failed. */
+  #settled = false;
+  #opened = false;
+  /** Events are handed out; false between the open and the application's first chance to listen. */
+  #flowing = true;
+  #socketClosed = false;
+  #closeEmitted = false;
+  #closeSent = false;
+  /** The machine took PROTOCOL_FAILED: the peer broke the protocol. */
+  #protocolFailed = false;
+  #ending = false;
+  #peerClose: CloseConnection | null = null;
+  #failure: CloseConnection | null = null;
+  #socketError: Error | null = null;
+  #rejection: { statusCode: number; headers: Headers; body: Buffer[]; size: number } | null = null;
+  #handshakeTimer: NodeJS.Timeout | null = null;
+  #closeTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Internal: use {@link connect} or {@link createWebSocketServer}, which hand out open
+   * sockets. Takes over `socket` at once.
+   */
+  constructor(socket: Duplex, init: NodeWebSocketInit) {
+    super();
+    this.socket = socket;
+    this.#init = init;
+    this.#settings = init.settings;
+    this.#observer = init.observer ?? {};
+    const plan = init.handshake;
+    this.engine = new WSConnection(plan.role === "client" ? ConnectionType.CLIENT : ConnectionType.SERVER, {
+      ...init.limits,
+      checkOrigin: plan.role === "server" ? plan.checkOrigin : undefined,
+      inspect: (event) => this.#inspect(event),
+    });
+    if (plan.role === "client") {
+      // A bad Request (header, subprotocol) throws here, before any byte is written.
+      const bytes = this.engine.send(plan.request);
+      this.#request = plan.request;
+      this.#observer.eventOut?.(plan.request);
+      this.#write(bytes);
+    }
+    (socket as Partial<Socket>).setNoDelay?.(true);
+    (socket as Partial<Socket>).setTimeout?.(0);
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+    socket.on("drain", this.#onDrain);
+    if (this.#settings.handshakeTimeout > 0) {
+      this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), this.#settings.handshakeTimeout).unref();
+    }
+    if (plan.role === "server" && plan.upgrade !== undefined) this.#startFromUpgrade(plan.upgrade);
+  }
+
+  /** The connection's `ConnectionState` (OPEN, LOCAL_CLOSING, REMOTE_CLOSING, CLOSED …). */
+  get state(): ConnectionState {
+    return this.engine.state;
+  }
+
+  /** The opening handshake's request: received (server) or sent (client). */
+  get request(): Request {
+    return this.#request!;
+  }
+
+  /** The subprotocol agreed in the handshake, or null. */
+  get protocol(): string | null {
+    return this.#accept?.subprotocol ?? null;
+  }
+
+  /** The extensions agreed in the handshake (e.g. a `PerMessageDeflate`). */
+  get extensions(): readonly Extension[] {
+    return (this.#accept?.extensions ?? []).filter((extension) => extension.enabled());
+  }
+
+  /** Bytes written but not yet handed to the operating system (`socket.writableLength`). */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Sends a message: a string as text, bytes as binary. Returns `socket.write`'s answer:
+   * false means the write buffer is full, so wait for `drain` before sending more. Once
+   * the closing handshake began the message is dropped and false is returned (as a
+   * browser's WebSocket drops it), since the peer's Close can arrive at any moment.
+   *
+   * @example
+   * ```ts
+   * ws.send("text");
+   * ws.send(new Uint8Array([1, 2, 3]));
+   * ```
+   */
+  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView): boolean {
+    const event =
+      typeof data === "string" ? new TextMessage({ data }) : new BytesMessage({ data: toBytes(data, "send") });
+    if (!this.#mayTalk("send", [ConnectionState.OPEN])) return false;
+    return this.#sendEvent(event);
+  }
+
+  /**
+   * Sends a Ping (payload at most 125 bytes). Returns false, sending nothing, once the
+   * closing handshake began.
+   *
+   * @example
+   * ```ts
+   * ws.ping("heartbeat");
+   * ws.once("pong", (payload) => console.log(payload.toString()));
+   * ```
+   */
+  ping(payload: string | Uint8Array = new Uint8Array(0)): boolean {
+    const event = new Ping({ payload: toBytes(payload, "ping") });
+    if (!this.#mayTalk("ping", [ConnectionState.OPEN])) return false;
+    return this.#sendEvent(event);
+  }
+
+  /**
+   * Sends a Pong (an answer when `autoPong` is off, or an unsolicited heartbeat). Allowed
+   * until the peer's Close arrives.
+   *
+   * @example
+   * ```ts
+   * ws.on("ping", (payload) => ws.pong(payload)); // with autoPong: false
+   * ```
+   */
+  pong(payload: string | Uint8Array = new Uint8Array(0)): boolean {
+    const event = new Pong({ payload: toBytes(payload, "pong") });
+    if (!this.#mayTalk("pong", [ConnectionState.OPEN, ConnectionState.LOCAL_CLOSING])) return false;
+    return this.#sendEvent(event);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (default 1000) and
+   * `reason`, or answers the peer's Close when `autoCloseReply` is off (by default with
+   * the peer's code). The transport is closed once both Closes were exchanged, or after
+   * `closeTimeout`. Does nothing when the closing handshake is already under way.
+   *
+   * @throws {LocalProtocolError} for a code that may not be sent (1005, 1006, 1015, < 1000 …)
+   *   or a reason longer than 123 UTF-8 bytes.
+   * @example
+   * ```ts
+   * ws.close(1000, "bye");
+   * ws.once("close", ({ code, wasClean }) => console.log(code, wasClean)); // 1000 true
+   * ```
+   */
+  close(code?: number, reason?: string): void {
+    const state = this.engine.state;
+    if (state === ConnectionState.OPEN) {
+      this.#sendEvent(new CloseConnection({ code: code ?? CloseReason.NORMAL_CLOSURE, reason }));
+    } else if (state === ConnectionState.REMOTE_CLOSING) {
+      const reply = code === undefined ? this.#peerClose!.response() : new CloseConnection({ code, reason });
+      this.#sendEvent(reply);
+    } else if (state === ConnectionState.CONNECTING) {
+      this.terminate();
+    }
+  }
+
+  /** Destroys the transport at once, without a closing handshake (`close` reports 1006). */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  #mayTalk(method: string, states: readonly ConnectionState[]): boolean {
+    const state = this.engine.state;
+    if (state === ConnectionState.CONNECTING || state === ConnectionState.REJECTING) {
+      throw new LocalProtocolError(`Cannot ${method} in state ${state}: wait until the connection is open.`);
+    }
+    return states.includes(state);
+  }
+
+  #sendEvent(event: Event): boolean {
+    const bytes = this.engine.send(event);
+    if (event.type === "CloseConnection") this.#closeSent = !this.socket.destroyed && !this.socket.writableEnded;
+    this.#observer.eventOut?.(event);
+    const written = this.#write(bytes);
+    this.#afterStateChange();
+    return written;
+  }
+
+  #write(bytes: Uint8Array): boolean {
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return false;
+    this.#observer.bytesOut?.(bytes);
+    return socket.write(bytes);
+  }
+
+  #inspect(event: InspectionEvent): void {
+    if (event.type === "@xstate.event" && event.event.type === "PROTOCOL_FAILED") this.#protocolFailed = true;
+    this.#observer.inspect?.(event);
+  }
+
+  // ---- input --------------------------------------------------------------------------
+
+  #onData = (chunk: Buffer): void => {
+    this.#observer.bytesIn?.(chunk);
+    this.#receive(chunk);
+  };
+
+  #onEnd = (): void => {
+    this.#receive(null);
+    // An HTTP server's sockets allow half-open connections: end our side too.
+    this.#endSocket();
+  };
+
+  #onError = (error: Error): void => {
+    this.#socketError ??= error;
+    if (!this.#settled) this.#failHandshake(error);
+    else if (this.listenerCount("error") > 0) this.emit("error", error);
+  };
+
+  #onDrain = (): void => {
+    this.emit("drain");
+  };
+
+  #onClose = (): void => {
+    this.#socketClosed = true;
+    this.#clearTimers();
+    if (!this.#settled) this.#failHandshake(this.#socketError ?? new Error("The connection closed before the WebSocket handshake completed"));
+    if (!this.#opened) return;
+    // Before the application could listen, the rest waits for the deferred start.
+    if (this.#flowing) this.#finish();
+  };
+
+  #receive(data: Uint8Array | null): void {
+    if (this.engine.state === ConnectionState.CLOSED) return;
+    try {
+      this.engine.receiveData(data);
+    } catch (error) {
+      // Only the handshake throws on peer input (the engine turns frame errors into Closes).
+      if (this.#settled) this.socket.destroy(error as Error);
+      else this.#failHandshake(error as Error);
+      return;
+    }
+    this.#drain();
+  }
+
+  #drain(): void {
+    if (!this.#flowing) return;
+    for (const event of this.engine.events()) {
+      this.#observer.eventIn?.(event);
+      this.#handle(event);
+      if (!this.#flowing) break;
+    }
+    this.#afterStateChange();
+  }
+
+  #handle(event: AnyEvent): void {
+    switch (event.type) {
+      case "Request":
+        return this.#answer(event);
+      case "AcceptConnection":
+        return this.#open(event);
+      case "RejectConnection":
+        this.#rejection = { statusCode: event.statusCode, headers: event.headers, body: [], size: 0 };
+        if (this.engine.state === ConnectionState.CLOSED) this.#rejected();
+        return;
+      case "RejectData":
+        return this.#rejectionBody(event);
+      case "TextMessage":
+      case "BytesMessage": {
+        const message = this.#assembler.push(event);
+        if (message !== null) this.emit("message", message);
+        return;
+      }
+      case "Ping": {
+        const state = this.engine.state;
+        if (this.#settings.autoPong && (state === ConnectionState.OPEN || state === ConnectionState.LOCAL_CLOSING)) {
+          this.#sendEvent(event.response());
+        }
+        this.emit("ping", toBuffer(event.payload));
+        return;
+      }
+      case "Pong":
+        this.emit("pong", toBuffer(event.payload));
+        return;
+      case "CloseConnection":
+        return this.#closeReceived(event);
+    }
+  }
+
+  #closeReceived(event: CloseConnection): void {
+    if (this.#protocolFailed && this.#failure === null) {
+      // Failing the connection (RFC 6455 §7.1.7) is not optional: send the Close at once.
+      this.#failure = event;
+      if (this.engine.state === ConnectionState.REMOTE_CLOSING) this.#sendEvent(event.response());
+      if (this.listenerCount("error") > 0) this.emit("error", new RemoteProtocolError(event.reason || `protocol error (${event.code})`));
+      return;
+    }
+    if (event.code === CloseReason.ABNORMAL_CLOSURE) return; // the transport ended without a Close
+    this.#peerClose = event;
+    if (this.#settings.autoCloseReply && this.engine.state === ConnectionState.REMOTE_CLOSING) {
+      this.#sendEvent(event.response());
+    }
+    this.emit("closing", event);
+  }
+
+  /** Arms the close deadline once closing began; closes the transport once CLOSED. */
+  #afterStateChange(): void {
+    const state = this.engine.state;
+    if (state === ConnectionState.OPEN || state === ConnectionState.CONNECTING || !this.#opened) return;
+    if (this.#closeTimer === null && !this.#socketClosed) this.#armCloseTimer();
+    if (state !== ConnectionState.CLOSED) return;
+    // RFC 6455 §7.1.1: the server closes the TCP connection first; a client waits for it
+    // (under the close deadline) unless the connection ended some other way.
+    if (!this.engine.client || this.#protocolFailed || this.#peerClose === null || !this.#closeSent) this.#endSocket();
+  }
+
+  #armCloseTimer(): void {
+    if (this.#settings.closeTimeout === 0) return;
+    this.#closeTimer = setTimeout(() => this.socket.destroy(), this.#settings.closeTimeout).unref();
+  }
+
+  #endSocket(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.socket.end();
+    if (this.#closeTimer === null && !this.#socketClosed) this.#armCloseTimer();
+  }
+
+  #clearTimers(): void {
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
+    this.#handshakeTimer = this.#closeTimer = null;
+  }
+
+  /** The transport is closed: tell the engine (EOF) if it does not know yet, then `close`. */
+  #finish(): void {
+    if (this.#closeEmitted) return;
+    if (this.engine.state !== ConnectionState.CLOSED) this.#receive(null);
+    this.#closeEmitted = true;
+    const source = this.#failure ?? this.#peerClose;
+    this.emit("close", {
+      code: source?.code ?? CloseReason.ABNORMAL_CLOSURE,
+      reason: source?.reason ?? "",
+      wasClean: this.#failure === null && this.#peerClose !== null && this.#closeSent,
+    });
+  }
+
+  // ---- handshake ----------------------------------------------------------------------
+
+  #startFromUpgrade(upgrade: NonNullable<Extract<HandshakePlan, { role: "server" }>["upgrade"]>): void {
+    if (this.#observer.bytesIn !== undefined) this.#observer.bytesIn(upgrade.requestHead());
+    try {
+      this.engine.initiateUpgradeConnection(upgrade.headers, upgrade.target);
+    } catch (error) {
+      this.#failHandshake(error as Error);
+      return;
+    }
+    // Bytes that came with the request are held by the engine and parsed as frames once accepted.
+    if (upgrade.head.length > 0) this.#onData(toBuffer(upgrade.head));
+    else this.#drain();
+  }
+
+  #answer(request: Request): void {
+    this.#request = request;
+    const plan = this.#init.handshake as Extract<HandshakePlan, { role: "server" }>;
+    let answer: AcceptConnection | RemoteProtocolError;
+    let bytes: Uint8Array;
+    try {
+      answer = plan.answer(request);
+      if (answer instanceof RemoteProtocolError) return this.#failHandshake(answer);
+      bytes = this.engine.send(answer);
+    } catch (error) {
+      // The application's choice could not be sent (an unoffered subprotocol, a bad header).
+      const failure = new RemoteProtocolError(
+        `The server could not accept the handshake: ${(error as Error).message}`,
+        new RejectConnection({ statusCode: 500 }),
+      );
+      failure.cause = error;
+      return this.#failHandshake(failure);
+    }
+    this.#observer.eventOut?.(answer);
+    this.#write(bytes);
+    this.#open(answer);
+  }
+
+  #open(accept: AcceptConnection): void {
+    if (this.#settled) return;
+    this.#settled = this.#opened = true;
+    this.#accept = accept;
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    // Let the application attach its listeners before any message is handed out.
+    this.#flowing = false;
+    setImmediate(() => {
+      this.#flowing = true;
+      this.#drain();
+      if (this.#socketClosed) this.#finish();
+    });
+    this.#init.onOpen(this);
+  }
+
+  #rejectionBody(event: RejectData): void {
+    const rejection = this.#rejection!;
+    const room = REJECTION_BODY_LIMIT - rejection.size;
+    const piece = toBuffer(event.data.length > room ? event.data.subarray(0, room) : event.data);
+    rejection.body.push(piece);
+    rejection.size += piece.length;
+    if (event.bodyFinished || rejection.size >= REJECTION_BODY_LIMIT) this.#rejected();
+  }
+
+  #rejected(): void {
+    const { statusCode, headers, body } = this.#rejection!;
+    this.#failHandshake(new ConnectionRejectedError(statusCode, headers, Buffer.concat(body)));
+  }
+
+  #handshakeTimedOut(): void {
+    this.#handshakeTimer = null;
+    this.#failHandshake(new HandshakeTimeoutError(this.#settings.handshakeTimeout));
+    this.socket.destroy();
+  }
+
+  /**
+   * The handshake failed: a server sends the engine's suggested rejection (400, 403, …)
+   * and closes; a client just closes. Reported once.
+   */
+  #failHandshake(error: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    const hint = error instanceof RemoteProtocolError ? error.eventHint : null;
+    if (!this.engine.client && hint instanceof RejectConnection && !this.socket.destroyed) {
+      try {
+        const bytes = this.engine.send(hint);
+        this.#observer.eventOut?.(hint);
+        this.#write(bytes);
+      } catch {
+        // The engine cannot reject in this state: closing is answer enough.
+      }
+      this.#endSocket();
+    } else {
+      this.socket.destroy();
+    }
+    this.#init.onHandshakeFailure(error);
+  }
+}
