@@ -66,3 +66,11 @@ export { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./handshake/http-head.js";
 export { Connection, type ConnectionEvent, type ConnectionOptions, type Listener } from "./connection.js";
 export { WSConnection, type WSConnectionOptions } from "./ws-connection.js";
 export { connectionMachine, type ConnectionMachine, type ConnectionMachineEvent } from "../machines/connection.machine.js";
+export {
+  webSocketLogic,
+  type WebSocketActorContext,
+  type WebSocketActorEmitted,
+  type WebSocketActorEvent,
+  type WebSocketActorInput,
+  type WebSocketActorRef,
+} from "./actor.js";
