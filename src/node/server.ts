@@ -41,8 +41,8 @@ export interface WebSocketServerOptions extends SocketOptions, OriginPolicyOptio
    * for none. Without it no subprotocol is chosen.
    */
   handleProtocols?: (offered: readonly string[], request: Request) => string | null;
-  /** Called for each incoming connection, before its handshake, to observe it. */
-  observe?: () => ConnectionObserver | undefined;
+  /** Called with each incoming connection's transport, before its handshake, to observe it. */
+  observe?: (socket: Duplex) => ConnectionObserver | undefined;
 }
 
 /** The events of a {@link WebSocketServer}. */
@@ -250,7 +250,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       handshake: { role: "server", answer: (request) => this.#answer(request), checkOrigin: this.#checkOrigin, upgrade },
       settings: this.#settings,
       limits: this.#limits,
-      observer: this.#options.observe?.(),
+      observer: this.#options.observe?.(socket),
       onOpen: (ws) => {
         this.#pending.delete(socket);
         this.#clients.add(ws);
