@@ -7,6 +7,7 @@
  */
 import { FuzzerDeflate } from "./deflate.js";
 import { sha1Hex } from "./payload.js";
+import { seededRandom } from "./random.js";
 import type { Reactor, TimerHandle } from "./reactor.js";
 import type { FuzzerEndpoint, InMemoryTcp } from "./tcp.js";
 import { applyMask, concatBytes, FrameReader, frameHeader, isValidUtf8, WireError, writeFrame, type IncomingFrame } from "./wire.js";
@@ -46,25 +47,6 @@ interface StreamingMessage {
 /** Autobahn's timeouts, in (virtual) seconds. */
 const CLOSE_HANDSHAKE_TIMEOUT = 1;
 const SERVER_CONNECTION_DROP_TIMEOUT = 1;
-
-/** A deterministic PRNG (mulberry32) for masking keys. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A 32-bit seed from a string (FNV-1a). */
-export function seedOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
 
 export interface FuzzerOptions {
   /** The fuzzer is the client (masks its frames; the peer is a server). */

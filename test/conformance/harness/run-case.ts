@@ -17,7 +17,8 @@ import {
   type DeflateAgreement,
 } from "./deflate.js";
 import { wstateEchoPeer, type PeerRole } from "./echo-peer.js";
-import { Fuzzer, seededRandom, seedOf, type ReceivedEvent } from "./fuzzer.js";
+import { Fuzzer, type ReceivedEvent } from "./fuzzer.js";
+import { seededRandom, seedOf } from "./random.js";
 import { Reactor } from "./reactor.js";
 import { InMemoryTcp, type Peer, type Splitter } from "./tcp.js";
 import { testData, testDataMessages } from "./test-data.js";
@@ -57,6 +58,8 @@ export interface RunOptions {
   readonly peerFactory?: PeerFactory;
   /** Connection options for the peer (limits); extensions are added by the harness. */
   readonly peerOptions?: ConnectionOptions;
+  /** At most this many messages in looping cases (Autobahn sends 1000). */
+  readonly countCap?: number;
 }
 
 interface Negotiation {
@@ -163,7 +166,7 @@ export function runCase(spec: CaseSpec, options: RunOptions): CaseResult {
     const setup = spec.compression_setup;
     const length = Number(spec.params?.LEN ?? 0);
     const source = setup === undefined ? null : testDataMessages(testData(setup.testdata_file, setup.testdata_size), length);
-    logic = new LoopingCase(spec, fuzzer, source);
+    logic = new LoopingCase(spec, fuzzer, source, options.countCap);
   } else {
     logic = new ScriptCase(spec, fuzzer);
   }

@@ -4,7 +4,8 @@
  * bytes as the catalogue lists. Generated deterministically from a seed.
  */
 import { deflateSync } from "node:zlib";
-import { seededRandom } from "./fuzzer.js";
+import { seededRandom } from "./random.js";
+import { concatBytes } from "./wire.js";
 
 /** A test data file: text is sliced by characters, binary by bytes. */
 export type TestData = { readonly kind: "text"; readonly text: string } | { readonly kind: "binary"; readonly bytes: Uint8Array };
@@ -36,11 +37,15 @@ function words(random: () => number, list: readonly string[], count: number): st
 
 /** Cuts or pads (with spaces) so the UTF-8 encoding is exactly `size` bytes. */
 function fitText(text: string, size: number): string {
-  const encoder = new TextEncoder();
-  let end = Math.min(text.length, size);
-  while (encoder.encode(text.slice(0, end)).length > size) end -= Math.max(1, Math.floor((encoder.encode(text.slice(0, end)).length - size) / 2));
-  const cut = text.slice(0, end);
-  return cut + " ".repeat(size - encoder.encode(cut).length);
+  let bytes = 0;
+  let end = 0;
+  for (; end < text.length; end++) {
+    const code = text.charCodeAt(end);
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : 3;
+    if (bytes + width > size) break;
+    bytes += width;
+  }
+  return text.slice(0, end) + " ".repeat(size - bytes);
 }
 
 function jsonFile(size: number): string {
@@ -195,19 +200,36 @@ export function testData(file: string, size: number): TestData {
  * wrapping around (text counts characters; all stand-in text is in the BMP).
  */
 export function testDataMessages(data: TestData, length: number): (index: number) => Uint8Array {
-  const encoder = new TextEncoder();
-  const total = data.kind === "text" ? data.text.length : data.bytes.length;
+  const { bytes, offsets } = encoded(data);
+  const total = offsets.length - 1;
   return (index) => {
     const from = (index * length) % total;
     const to = from + length;
-    if (data.kind === "text") {
-      const text = to <= total ? data.text.slice(from, to) : data.text.slice(from) + data.text.slice(0, to - total);
-      return encoder.encode(text);
-    }
-    if (to <= total) return data.bytes.subarray(from, to);
-    const out = new Uint8Array(length);
-    out.set(data.bytes.subarray(from));
-    out.set(data.bytes.subarray(0, to - total), total - from);
-    return out;
+    if (to <= total) return bytes.subarray(offsets[from], offsets[to]);
+    return concatBytes([bytes.subarray(offsets[from]), bytes.subarray(0, offsets[to - total])]);
   };
+}
+
+const encodings = new WeakMap<TestData, { bytes: Uint8Array; offsets: Uint32Array }>();
+
+/** The file's bytes and, per unit (character or byte), its byte offset (plus the end). */
+function encoded(data: TestData): { bytes: Uint8Array; offsets: Uint32Array } {
+  let result = encodings.get(data);
+  if (result === undefined) {
+    if (data.kind === "binary") {
+      result = { bytes: data.bytes, offsets: Uint32Array.from({ length: data.bytes.length + 1 }, (_, i) => i) };
+    } else {
+      const offsets = new Uint32Array(data.text.length + 1);
+      let at = 0;
+      for (let i = 0; i < data.text.length; i++) {
+        offsets[i] = at;
+        const code = data.text.charCodeAt(i);
+        at += code < 0x80 ? 1 : code < 0x800 ? 2 : 3;
+      }
+      offsets[data.text.length] = at;
+      result = { bytes: new TextEncoder().encode(data.text), offsets };
+    }
+    encodings.set(data, result);
+  }
+  return result;
 }

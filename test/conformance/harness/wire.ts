@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /**
  * The fuzzer's own RFC 6455 frame writer and reader. Deliberately independent of
  * wstate's frame layer: wstate is judged by this code, so it must not share any of it.
@@ -180,14 +182,7 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /** Whether `bytes` is well-formed UTF-8 (RFC 3629: no surrogates, no overlongs, ≤ U+10FFFF). */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictUtf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(bytes);
 }
