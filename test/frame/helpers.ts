@@ -97,3 +97,15 @@ export function seededFill(seed: number): (buffer: Uint8Array) => void {
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
+
+/** Well-formed text mixing 1-, 2-, 3- and 4-byte UTF-8 characters (fast to generate). */
+export function unicodeText(maxLength: number): fc.Arbitrary<string> {
+  const codePoint = fc.oneof(
+    fc.integer({ min: 0, max: 0x7f }),
+    fc.integer({ min: 0x80, max: 0x7ff }),
+    fc.integer({ min: 0x800, max: 0xffff }).filter((code) => code < 0xd800 || code > 0xdfff),
+    fc.integer({ min: 0x10000, max: 0x10ffff }),
+    fc.constantFrom(0xfeff, 0xfffe, 0xffff, 0x1ffff),
+  );
+  return fc.array(codePoint, { maxLength }).map((codes) => String.fromCodePoint(...codes));
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { allocateBytes } from "../../src/frame/allocate.js";
+
+describe("allocateBytes", () => {
+  it.each([0, 1, 64, 65, 125, 2048, 2049, 100_000])("gives %i zeroed bytes, 8-byte aligned", (size) => {
+    const bytes = allocateBytes(size);
+    expect(bytes.length).toBe(size);
+    expect(bytes.every((byte) => byte === 0)).toBe(true);
+    expect(bytes.byteOffset % 8).toBe(0);
+  });
+
+  it("never hands out overlapping bytes", () => {
+    const arrays = Array.from({ length: 300 }, (_, i) => allocateBytes(65 + (i % 200)));
+    arrays.forEach((bytes, i) => bytes.fill(i & 0xff));
+    arrays.forEach((bytes, i) => expect(bytes.every((byte) => byte === (i & 0xff))).toBe(true));
+  });
+});
