@@ -8,13 +8,14 @@ import { rfcLinks } from "./rfc.js";
 
 const path = (id: string) => id.split(".").slice(1).join(".") || id;
 
-function transitionItem(model: ChartModel, transition: ChartTransition, onSelect: (selection: Selection) => void): HTMLElement {
+function transitionItem(model: ChartModel, transition: ChartTransition, onSelect: (selection: Selection) => void, showSource = false): HTMLElement {
   return h(
     "li",
     {},
     h(
       "button",
       { class: "link", onClick: () => onSelect({ kind: "transition", id: transition.id }) },
+      showSource ? `${path(transition.sourceId)}: ` : "",
       h("code", {}, eventLabel(transition.event)),
       transition.guard ? ` [${transition.guard}]` : "",
       ` → ${targetLabel(model, transition)}`,
@@ -80,6 +81,6 @@ export function renderDetails(target: HTMLElement, model: ChartModel, selection:
     target,
     h("p", { class: "kicker" }, "arrow between top-level states"),
     h("h3", {}, `${path(edge.fromId)} → ${path(edge.toId)}`),
-    h("ul", { class: "plain" }, ...edge.transitions.map((t) => transitionItem(model, t, onSelect))),
+    h("ul", { class: "plain" }, ...edge.transitions.map((t) => transitionItem(model, t, onSelect, true))),
   );
 }

@@ -4,7 +4,7 @@
  */
 import { connectionMachine } from "../../machines/connection.machine.js";
 import { activeStateIds, chartModel, findTransition, staysFor, type MachineStateNode } from "../chart/model.js";
-import type { FrameEntry, TransitionEntry } from "../messages.js";
+import type { FrameEntry } from "../messages.js";
 import { ChartView, eventLabel, type Selection } from "./chart-view.js";
 import { controlPanel } from "./control-panel.js";
 import { renderDetails } from "./details.js";
@@ -95,22 +95,39 @@ function renderNow(): void {
   );
 }
 
-function renderLive(connection: WatchedConnection | null): void {
+/** A step the live card explains: a transition the machine took, or a send that kept the state. */
+interface Step {
+  readonly event: string;
+  readonly source: string;
+  readonly targets: readonly string[];
+  readonly rfc: string | null;
+  readonly description: string | null;
+}
+
+const shortId = (id: string) => id.split(".").slice(1).join(".");
+
+function renderLive(steps: readonly Step[]): void {
   const live = $("live");
-  const last = connection?.lastTransitions ?? [];
-  if (connection === null || last.length === 0) {
+  if (steps.length === 0) {
     fill(live, h("p", { class: "muted" }, "Each transition of the watched connection is explained here, with the RFC section it implements."));
     return;
   }
   fill(
     live,
-    ...last.map((t: TransitionEntry) =>
+    ...steps.map((step) =>
       h(
         "div",
         { class: "live-step" },
-        h("p", {}, h("code", { class: "ev-chip" }, eventLabel(t.event)), " ", t.source.split(".").slice(1).join("."), " → ", h("b", {}, t.targets.map((id) => id.split(".").slice(1).join(".")).join(", "))),
-        h("p", { class: "lead" }, t.description ?? ""),
-        h("p", {}, rfcLinks(t.rfc)),
+        h(
+          "p",
+          {},
+          h("code", { class: "ev-chip" }, eventLabel(step.event)),
+          " ",
+          shortId(step.source),
+          ...(step.targets.length === 0 ? [" ↺ stays"] : [" → ", h("b", {}, step.targets.map(shortId).join(", "))]),
+        ),
+        h("p", { class: "lead" }, step.description ?? ""),
+        h("p", {}, rfcLinks(step.rfc)),
       ),
     ),
   );
@@ -172,7 +189,7 @@ function watch(id: string | null): void {
   pinnedFrame = null;
   renderPicker();
   renderNow();
-  renderLive(current());
+  renderLive(current()?.lastTransitions ?? []);
   renderTimeline();
   renderInspector(current());
   chart.markTaken([]);
@@ -202,10 +219,13 @@ store.listen((change) => {
   if (entry.type === "transition") {
     const ids = connection.lastTransitions.map((t) => findTransition(model, t)?.id).filter((id): id is string => id !== undefined);
     chart.markTaken(ids);
-    renderLive(connection);
+    renderLive(connection.lastTransitions);
   } else if (entry.type === "event" && entry.machineEvent !== null) {
     const stays = staysFor(model, entry.machineEvent, activeStateIds(model, connection.value));
-    if (stays.length > 0) chart.markTaken(stays.map((t) => t.id));
+    if (stays.length > 0) {
+      chart.markTaken(stays.map((t) => t.id));
+      renderLive(stays.map((t) => ({ event: t.event, source: t.sourceId, targets: [], rfc: t.rfc, description: t.description })));
+    }
   } else if (entry.type === "frame" && pinnedFrame === null) {
     renderInspector(connection);
   }
@@ -218,7 +238,7 @@ store.listen((change) => {
 });
 
 const feedBadge = $("feed");
-const FEED_TEXT: Record<FeedStatus, string> = { connecting: "connecting to /__inspect…", live: "live feed", offline: "feed offline: is `npm start` running?" };
+const FEED_TEXT: Record<FeedStatus, string> = { connecting: "connecting to /__inspect…", live: "live feed", offline: "feed offline: start the demo server (npm start)" };
 connectFeed(
   feedUrl(location),
   (message) => store.receive(message),
@@ -230,6 +250,6 @@ connectFeed(
 
 renderPicker();
 renderNow();
-renderLive(null);
+renderLive([]);
 renderTimeline();
 renderInspector(null);
