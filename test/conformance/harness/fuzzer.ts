@@ -76,6 +76,8 @@ export class Fuzzer implements FuzzerEndpoint {
   readonly rxFrames = new Map<number, number>();
   /** Set once the connection is gone; the verdict is taken then. */
   lost = false;
+  /** `killAfter` had to drop the connection: the peer neither finished nor closed in time. */
+  killedBySafetyNet = false;
   /** Auto-fragment size for `sendMessage` (0 = off). */
   autoFragmentSize = 0;
 
@@ -270,7 +272,9 @@ export class Fuzzer implements FuzzerEndpoint {
   /** `killAfter`: the safety net that drops TCP if the connection still exists. */
   killAfter(seconds: number): void {
     this.#reactor.callLater(seconds, () => {
-      if (this.state !== "CLOSED") this.failConnection(`killAfter(${seconds}) fired: the connection was still there`);
+      if (this.state === "CLOSED") return;
+      this.killedBySafetyNet = true;
+      this.failConnection(`killAfter(${seconds}) fired: the connection was still there`);
     });
   }
 

@@ -193,8 +193,10 @@ export function runCase(spec: CaseSpec, options: RunOptions): CaseResult {
     behavior = "INFORMATIONAL";
     behaviorClose = "INFORMATIONAL";
   }
-  // Stricter than Autobahn: a protocol violation or an escaped exception always fails.
+  // Stricter than Autobahn: a protocol violation, an escaped exception, or a connection
+  // only the fuzzer's safety net ended always fails.
   const problems = [
+    ...(fuzzer.killedBySafetyNet ? ["the peer neither completed nor closed: the fuzzer's killAfter had to drop TCP"] : []),
     ...(negotiation.error === null ? [] : [negotiation.error]),
     ...fuzzer.violations.map((v) => `peer violated the protocol: ${v}`),
     ...tcp.peerErrors.map((e) => `exception escaped wstate: ${e}`),
