@@ -5,7 +5,7 @@ import { encodeClosePayload, MAX_CLOSE_REASON_BYTES, parseClosePayload } from ".
 import { ParseFailure } from "../../src/frame/parse-failure.js";
 import { hex, toHex, utf8 } from "./helpers.js";
 
-function codeBytes(code: number, reason = new Uint8Array(0)): Uint8Array {
+function codeBytes(code: number, reason: Uint8Array = new Uint8Array(0)): Uint8Array {
   const payload = new Uint8Array(2 + reason.length);
   payload[0] = code >> 8;
   payload[1] = code & 0xff;

@@ -17,7 +17,7 @@ function closeFrame(payload: Uint8Array): Uint8Array {
   return concatBytes([new Uint8Array([0x88, payload.length]), payload]);
 }
 
-function codePayload(code: number, reason = new Uint8Array(0)): Uint8Array {
+function codePayload(code: number, reason: Uint8Array = new Uint8Array(0)): Uint8Array {
   return concatBytes([new Uint8Array([code >> 8, code & 0xff]), reason]);
 }
 
