@@ -10,6 +10,7 @@
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import {
   AcceptConnection,
@@ -175,13 +176,23 @@ function describeEvent(event: AnyEvent): string {
   }
 }
 
+/** What an endpoint drives: a `WSConnection`, or a bare `Connection` (RFC 8441 over HTTP/2). */
+export interface Engine {
+  readonly client: boolean;
+  readonly state: ConnectionState;
+  receiveData(data: Uint8Array | null): void;
+  events(): IterableIterator<AnyEvent>;
+  send(event: Event): Uint8Array;
+}
+
 /**
- * One wstate `WSConnection` on one socket. Every event received is appended to
- * `received` (the full log) and to a queue the test takes from with `next`.
+ * One wstate engine on one byte stream (a TCP socket, an HTTP/2 stream). Every event
+ * received is appended to `received` (the full log) and to a queue the test takes from
+ * with `next`.
  */
-export class WstateEndpoint {
-  readonly ws: WSConnection;
-  readonly socket: net.Socket;
+export class WstateEndpoint<S extends Duplex = net.Socket> {
+  readonly ws: Engine;
+  readonly socket: S;
   /** Every event received, in order. */
   readonly received: AnyEvent[] = [];
   /** `RemoteProtocolError`s thrown by `receiveData` (a handshake the peer broke). */
@@ -197,17 +208,20 @@ export class WstateEndpoint {
   readonly #queue = new AsyncQueue<AnyEvent>(describeEvent);
   readonly #options: EndpointOptions;
   readonly #random: () => number;
+  #eofFed = false;
 
-  constructor(socket: net.Socket, ws: WSConnection, options: EndpointOptions = {}) {
+  constructor(socket: S, ws: Engine, options: EndpointOptions = {}) {
     this.socket = socket;
     this.ws = ws;
     this.#options = options;
     this.#random = prng(options.seed ?? 0x5eed);
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("end", () => this.#onEnd());
-    socket.on("error", (error) => this.socketErrors.push(error));
+    socket.on("error", (error: Error) => this.socketErrors.push(error));
     this.socketClosed = new Promise((resolve) =>
       socket.once("close", () => {
+        // A transport torn down without an orderly end (a reset) is an EOF too.
+        this.#onEnd();
         this.#queue.end(`the socket closed (state ${this.ws.state})`);
         resolve();
       }),
@@ -275,8 +289,9 @@ export class WstateEndpoint {
     }
   }
 
-  // Sockets are not half-open: Node ends our side after the peer's EOF.
   #onEnd(): void {
+    if (this.#eofFed) return;
+    this.#eofFed = true;
     this.#receive(null);
   }
 
