@@ -47,7 +47,7 @@ async function listenHttp2(options: AcceptOptions & { enableConnectProtocol?: bo
   });
   server.on("stream", (stream, headers) => {
     const connection = acceptWebSocket(stream, headers, options);
-    if (connection === null) refused.push(stream.id);
+    if (connection === null) refused.push(stream.id ?? -1);
     else endpoints.push(new WstateEndpoint(stream, connection, { echo: true, feed: options.feed ?? "random" }));
   });
   await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));

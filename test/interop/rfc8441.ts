@@ -141,7 +141,7 @@ export async function connectWebSocket(session: ClientHttp2Session, options: Con
     { endStream: false },
   );
   const [headers] = (await once(stream, "response")) as [IncomingHttpHeaders];
-  const status = headers[":status"];
+  const status = Number(headers[":status"]);
   if (status !== 200) {
     stream.close();
     throw new Error(`The server refused the WebSocket with status ${status}`);
