@@ -28,7 +28,10 @@ import { NodeWebSocket, type NodeWebSocketInit } from "./web-socket.js";
  * `checkOrigin` or `allowAnyOrigin: true`) is required.
  */
 export interface WebSocketServerOptions extends SocketOptions, OriginPolicyOptions {
-  /** Attach to this HTTP(S) server's `upgrade` event (one WebSocketServer per server). */
+  /**
+   * Attach to this HTTP(S) server's `upgrade` event (one WebSocketServer per server). Its
+   * own `headersTimeout` bounds how long a request head may take to arrive.
+   */
   server?: HttpServer | HttpsServer;
   /** Listen on this port (0: any free one) with an HTTP server of its own. */
   port?: number;
@@ -147,7 +150,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       throw new TypeError("Give either server (attach to it) or port (listen on a server of its own), not both.");
     }
     if (options.port !== undefined) {
-      const server = createServer((_req, res) => {
+      // Node's HTTP parser reads the request head, so it also enforces the handshake deadline.
+      const deadline = this.#settings.handshakeTimeout;
+      const timeouts =
+        deadline === 0 ? {} : { headersTimeout: deadline, requestTimeout: deadline, connectionsCheckingInterval: Math.min(deadline, 1000) };
+      const server = createServer(timeouts, (_req, res) => {
         res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket", connection: "upgrade" });
         res.end("This is a WebSocket endpoint: connect with a WebSocket client.\n");
       });
