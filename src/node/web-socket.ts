@@ -395,7 +395,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
         return this.#open(event);
       case "RejectConnection":
         this.#rejection = { statusCode: event.statusCode, headers: event.headers, body: [], size: 0 };
-        if (this.engine.state === ConnectionState.CLOSED) this.#rejected();
+        if (!event.hasBody) this.#rejected();
         return;
       case "RejectData":
         return this.#rejectionBody(event);
