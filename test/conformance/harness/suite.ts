@@ -49,7 +49,9 @@ export function declareSuite(title: string, sections: readonly number[], options
       for (const spec of cases) {
         const bug = KNOWN_WSTATE_BUGS[`${role}:${spec.id}`];
         const test = bug === undefined ? it : it.fails;
-        test(`${spec.id} ${spec.summary}${bug === undefined ? "" : ` [known wstate bug: ${bug}]`}`, () => {
+        const count = Number(spec.params?.COUNT ?? 1);
+        const capped = options.countCap !== undefined && options.countCap < count ? ` [run with ${options.countCap} messages]` : "";
+        test(`${spec.id} ${spec.summary}${capped}${bug === undefined ? "" : ` [known wstate bug: ${bug}]`}`, () => {
           const result = runCase(spec, { ...options, role });
           results.push(result);
           expect(result.passed, describeResult(result)).toBe(true);
