@@ -66,6 +66,20 @@ describe("maskInto", () => {
     );
   });
 
+  it("matches the definition for long payloads at every alignment pair (direct word path)", () => {
+    const data = new Uint8Array(5003).map((_, i) => (i * 31) & 0xff);
+    const key = new Uint8Array([0x12, 0x34, 0x56, 0x78]);
+    for (let sourceShift = 0; sourceShift < 4; sourceShift++) {
+      for (let targetOffset = 0; targetOffset < 4; targetOffset++) {
+        const backing = new Uint8Array(data.length + 4);
+        backing.set(data, sourceShift);
+        const target = new Uint8Array(targetOffset + data.length);
+        maskInto(backing.subarray(sourceShift, sourceShift + data.length), target, targetOffset, key, sourceShift + 1);
+        expect(toHex(target.subarray(targetOffset))).toBe(toHex(simpleMask(data, key, sourceShift + 1)));
+      }
+    }
+  });
+
   it("masks in place when source and target are the same bytes", () => {
     const data = new Uint8Array(300).map((_, i) => i);
     const copy = data.slice();
