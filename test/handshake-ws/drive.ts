@@ -213,6 +213,7 @@ export function runServer(chunks: Iterable<Uint8Array>, run: ServerRun = {}): Se
     }
   } catch (error) {
     if (!(error instanceof RemoteProtocolError)) throw error;
+    expect([...ws.events()], "events queued by the failing call").toEqual([]);
     const stateBeforeAnswer = ws.state;
     for (const chunk of someMore(iterator)) {
       ws.receiveData(chunk);
@@ -267,8 +268,9 @@ export interface ClientRun {
 /**
  * A client application: sends `Request` (key {@link KEY}), feeds the chunks and, while a
  * rejection body is still open, EOF. A `receiveData` that throws must throw a
- * `RemoteProtocolError` leaving the state CLOSED (I1); more input is then refused with a
- * typed "closed" error and makes no event (I5).
+ * `RemoteProtocolError` leaving the state CLOSED (I1); the events queued before it are
+ * still collected; more input is then refused with a typed "closed" error and makes no
+ * event (I5).
  */
 export function runClient(chunks: Iterable<Uint8Array>, run: ClientRun = {}): ClientOutcome {
   const ws = new WSConnection(ConnectionType.CLIENT, { randomFill: sampleNonceFill });
@@ -296,6 +298,8 @@ export function runClient(chunks: Iterable<Uint8Array>, run: ClientRun = {}): Cl
     if (!(error instanceof RemoteProtocolError)) throw error;
     expect(error.eventHint).toBeInstanceOf(RejectConnection);
     expect(ws.state).toBe(ConnectionState.CLOSED);
+    // Events the failing call had queued before it threw (a rejection's head) still come out.
+    events.push(...ws.events());
     for (const chunk of someMore(iterator)) expect(() => ws.receiveData(chunk)).toThrow(LocalProtocolError);
     ws.receiveData(null);
     expect([...ws.events()], "events after the failure").toEqual([]);

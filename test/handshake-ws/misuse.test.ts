@@ -358,10 +358,11 @@ describe("G03: EOF during the handshake", () => {
     expect(() => ws.send(new RejectConnection())).toThrow(LocalProtocolError);
   });
 
+  // Each prefix whole and byte by byte (the prefixes themselves are the many cuts).
   it("server: EOF after every proper prefix of the request is a RemoteProtocolError without hint, CLOSED", () => {
     const wire = bytes(BASE);
     for (let cut = 1; cut < wire.length; cut++) {
-      for (const [how, chunks] of chunkings(wire.slice(0, cut))) {
+      for (const [how, chunks] of chunkings(wire.slice(0, cut)).slice(0, 2)) {
         const ws = server();
         expect(feedAll(ws, chunks)).toEqual([]);
         const error = remoteError(() => ws.receiveData(null));
@@ -399,7 +400,7 @@ describe("G03: EOF during the handshake", () => {
   it("client: EOF after every proper prefix of the 101 is a RemoteProtocolError, CLOSED", () => {
     const wire = bytes(OK_101);
     for (let cut = 0; cut < wire.length; cut++) {
-      for (const [how, chunks] of chunkings(wire.slice(0, cut))) {
+      for (const [how, chunks] of chunkings(wire.slice(0, cut)).slice(0, 2)) {
         const ws = requested();
         expect(feedAll(ws, chunks)).toEqual([]);
         const error = remoteError(() => ws.receiveData(null));

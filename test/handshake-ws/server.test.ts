@@ -15,6 +15,7 @@ import {
   AcceptConnection,
   ConnectionState,
   ConnectionType,
+  LocalProtocolError,
   RejectConnection,
   RejectData,
   RemoteProtocolError,
@@ -280,5 +281,40 @@ describe("test_server.py: rejections", () => {
       new RejectData({ data: bytes("Hello"), bodyFinished: false }),
       new RejectData({ data: new Uint8Array(0), bodyFinished: true }),
     ]);
+  });
+});
+
+describe("beyond test_server.py", () => {
+  it("an extension whose accept() throws makes send a LocalProtocolError and changes nothing (I1)", () => {
+    class Throwing extends FakeExtension {
+      override accept(): string {
+        throw new Error("boom");
+      }
+    }
+    const server = new WSConnection(ConnectionType.SERVER);
+    feedAll(server, [requestBytes([...GOOD, ["Sec-WebSocket-Extensions", "fake"]])]);
+    const accept = new AcceptConnection({ extensions: [new Throwing()] });
+    expect(() => server.send(accept)).toThrow(LocalProtocolError);
+    expect(() => server.send(accept)).toThrow("Extension fake: accept() threw (it must decline instead): boom");
+    expect(server.state).toBe(ConnectionState.CONNECTING);
+    const { head } = parseResponse(server.send(new AcceptConnection({ extensions: [new FakeExtension({ acceptResponse: true })] })));
+    expect(head.headers).toContainEqual(["sec-websocket-extensions", "fake"]);
+  });
+
+  it("initiateUpgradeConnection: a bad request is a RemoteProtocolError whose hint answers it; a second call is refused", () => {
+    const server = new WSConnection(ConnectionType.SERVER);
+    const error = remoteError(() => server.initiateUpgradeConnection(GOOD.filter(([n]) => n !== "Upgrade"), "/"));
+    expect(error.message).toBe("Missing header, 'Upgrade: WebSocket'");
+    expect(() => server.initiateUpgradeConnection(GOOD, "/")).toThrow(LocalProtocolError);
+    expect(parseResponse(server.send(error.eventHint!)).head.statusCode).toBe(400);
+    expect(server.state).toBe(ConnectionState.CLOSED);
+
+    // wsproto yields one Request for two calls (h11 pauses); wstate refuses the second.
+    const twice = new WSConnection(ConnectionType.SERVER);
+    twice.initiateUpgradeConnection(GOOD, "/");
+    expect(() => twice.initiateUpgradeConnection(GOOD, "/")).toThrow(
+      /initiateUpgradeConnection is for a server that has not received a request yet; the state is CONNECTING/,
+    );
+    expect([...twice.events()]).toEqual([GOOD_REQUEST]);
   });
 });
