@@ -157,6 +157,8 @@ export interface EndpointOptions {
   autoPong?: boolean;
   /** Answer a received Close with `event.response()`, then end the socket. Default true. */
   autoCloseReply?: boolean;
+  /** Server: the events to send in answer to the `Request` (default: a plain accept). */
+  onRequest?: RequestHandler;
 }
 
 /** A whole received message. */
@@ -209,6 +211,7 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
   readonly #options: EndpointOptions;
   readonly #random: () => number;
   #eofFed = false;
+  #draining = false;
 
   constructor(socket: S, ws: Engine, options: EndpointOptions = {}) {
     this.socket = socket;
@@ -263,6 +266,9 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
     }
     if (this.socket.writable) this.socket.write(bytes);
     if (this.ws.state === ConnectionState.CLOSED) this.socket.end();
+    // Sending can make events ready without new input (an accept opens the connection on
+    // frames that came with the request): take them now, as the loop would.
+    if (!this.#draining) this.#receive(undefined);
   }
 
   /** Drops the connection without a closing handshake. */
@@ -295,14 +301,18 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
     this.#receive(null);
   }
 
-  /** Feeds wstate and handles what comes out; false when the connection is given up. */
-  #receive(data: Uint8Array | null): boolean {
+  /**
+   * Feeds wstate (nothing when `data` is undefined) and handles what comes out; false
+   * when the connection is given up.
+   */
+  #receive(data: Uint8Array | null | undefined): boolean {
+    this.#draining = true;
     try {
-      this.ws.receiveData(data);
+      if (data !== undefined) this.ws.receiveData(data);
       for (const event of this.ws.events()) {
         this.received.push(event);
-        this.#react(event);
         this.#queue.push(event);
+        this.#react(event);
       }
       return true;
     } catch (error) {
@@ -321,6 +331,8 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
       }
       this.socket.end();
       return false;
+    } finally {
+      this.#draining = false;
     }
   }
 
@@ -328,6 +340,9 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
   #react(event: AnyEvent): void {
     const state = this.ws.state;
     switch (event.type) {
+      case "Request":
+        for (const answer of (this.#options.onRequest ?? (() => [new AcceptConnection()]))(event, this)) this.send(answer);
+        break;
       case "TextMessage":
         if (this.#options.echo === true && state === ConnectionState.OPEN) {
           this.send(new TextMessage({ data: event.data, messageFinished: event.messageFinished }));
@@ -358,12 +373,9 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
 // wstate server and client over node:net
 
 /** What a server does with a request: the events to send (an accept, or a rejection). */
-export type RequestHandler = (request: Request, endpoint: WstateEndpoint) => Event[];
+export type RequestHandler = (request: Request, endpoint: WstateEndpoint<Duplex>) => Event[];
 
-export interface WstateServerOptions extends EndpointOptions {
-  /** Default: accept with no subprotocol and no extension. */
-  onRequest?: RequestHandler;
-}
+export type WstateServerOptions = EndpointOptions;
 
 export interface WstateServer {
   readonly port: number;
@@ -383,22 +395,10 @@ export interface WstateServer {
 export async function listenWstate(resources: Resources, options: WstateServerOptions = {}): Promise<WstateServer> {
   const endpoints: WstateEndpoint[] = [];
   const arrivals = new AsyncQueue<WstateEndpoint>(() => "endpoint");
-  const onRequest = options.onRequest ?? (() => [new AcceptConnection()]);
   const server = net.createServer((socket) => {
     const ws = new WSConnection(ConnectionType.SERVER, options.connection);
     const endpoint = new WstateEndpoint(socket, ws, { echo: true, ...options, seed: (options.seed ?? 1) + endpoints.length });
     endpoints.push(endpoint);
-    void endpoint.nextOf("Request").then(
-      (request) => {
-        try {
-          for (const event of onRequest(request, endpoint)) endpoint.send(event);
-        } catch (error) {
-          endpoint.unexpectedErrors.push(error);
-          endpoint.abort();
-        }
-      },
-      () => undefined,
-    );
     arrivals.push(endpoint);
   });
   await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));

@@ -237,3 +237,25 @@ describe.each(WS_SERVER_CASES)("wstate client → ws server, permessage-deflate:
     expect(client.unexpectedErrors).toEqual([]);
   });
 });
+
+describe("permessage-deflate limits against ws", () => {
+  it("closes with 1009 when a small compressed message from ws inflates past maxMessageSize", async () => {
+    const server = await listenWstate(resources, { onRequest: () => [new AcceptConnection({ extensions: [new PerMessageDeflate()] })] });
+    const ws = await openWs(resources, server.url, [], { perMessageDeflate: {} });
+    const peer = await server.nextEndpoint();
+    const before = peer.socket.bytesRead;
+    ws.socket.send(new Uint8Array(2 * MiB));
+    expect((await ws.inbox.closed).code).toBe(1009);
+    expect(peer.socket.bytesRead - before, "the bomb was small on the wire").toBeLessThan(20_000);
+    expect(peer.received.at(-1)).toMatchObject({ type: "CloseConnection", code: 1009 });
+  });
+
+  it("closes with 1009 when ws as server sends such a message to a wstate client", async () => {
+    const wss = await listenWs(resources, { perMessageDeflate: {} });
+    const { endpoint: client } = await openWstate(resources, wss.port, { extensions: [new PerMessageDeflate()] });
+    const ws = await wss.nextConnection();
+    ws.socket.send(new Uint8Array(2 * MiB));
+    expect(await client.nextOf("CloseConnection")).toMatchObject({ code: 1009 });
+    expect((await ws.inbox.closed).code).toBe(1009);
+  });
+});

@@ -137,6 +137,53 @@ describe("wstate server ↔ ws client", () => {
     expectClean(peer);
   });
 
+  it("echoes 1000 small messages sent at once, in order", async () => {
+    const server = await listenWstate(resources);
+    const { socket, inbox } = await openWs(resources, server.url);
+    for (let i = 0; i < 1000; i++) socket.send(i % 2 === 0 ? `message ${i}` : Buffer.from([i & 0xff, i >> 8]));
+    for (let i = 0; i < 1000; i++) {
+      const echoed = await inbox.nextMessage();
+      if (i % 2 === 0) expect(echoed).toEqual({ data: Buffer.from(`message ${i}`), isBinary: false });
+      else expect(echoed).toEqual({ data: Buffer.from([i & 0xff, i >> 8]), isBinary: true });
+    }
+    socket.close();
+    await inbox.closed;
+    expectClean(server.endpoints[0]);
+  });
+
+  it("decodes code points split across text fragments, and fails (1007) on one left unfinished", async () => {
+    const server = await listenWstate(resources);
+    const { socket, inbox } = await openWs(resources, server.url);
+    // "é€" is c3 a9 e2 82 ac: cut inside both characters.
+    socket.send(Buffer.from([0xc3]), { binary: false, fin: false });
+    socket.send(Buffer.from([0xa9, 0xe2, 0x82]), { binary: false, fin: false });
+    socket.send(Buffer.from([0xac]), { binary: false, fin: true });
+    expect(await inbox.nextMessage()).toEqual({ data: Buffer.from("é€"), isBinary: false });
+    socket.send(Buffer.from([0x61, 0xe2, 0x82]), { binary: false, fin: true });
+    expect((await inbox.closed).code).toBe(1007);
+    expect(server.endpoints[0].received.at(-1)).toMatchObject({ type: "CloseConnection", code: 1007 });
+  });
+
+  it("closes with 1008 when a message has more than 4096 fragments", async () => {
+    const server = await listenWstate(resources);
+    const { socket, inbox } = await openWs(resources, server.url);
+    for (let i = 0; i < 4097; i++) socket.send(Buffer.alloc(0), { fin: false });
+    socket.send(Buffer.alloc(0), { fin: true });
+    expect((await inbox.closed).code).toBe(1008);
+    expect(server.endpoints[0].received.at(-1)).toMatchObject({ type: "CloseConnection", code: 1008 });
+  });
+
+  it("parses frames that arrive together with the request (before the 101)", async () => {
+    const server = await listenWstate(resources);
+    const client = await connectWstate(resources, server.port);
+    // A client that does not wait for the 101: its frame follows the request at once.
+    client.socket.write(frame(0x81, [...encoder.encode("eager")], true));
+    expect(await client.nextOf("AcceptConnection")).toBeInstanceOf(AcceptConnection);
+    expect(await client.nextMessage()).toEqual({ kind: "text", data: "eager" });
+    await closeCleanly(client);
+    expectClean(client, server.endpoints[0]);
+  });
+
   it("pings and pongs both ways", async () => {
     const server = await listenWstate(resources);
     const { socket, inbox } = await openWs(resources, server.url);
@@ -174,6 +221,14 @@ describe("wstate server ↔ ws client", () => {
     expect(reply).toMatchObject({ code: 1001, reason: "going away" });
     expect(await inbox.closed).toEqual({ code: 1001, reason: "going away" });
     expect(peer.ws.state).toBe(ConnectionState.CLOSED);
+  });
+
+  it("closes with the longest reason a Close can carry (123 bytes of UTF-8)", async () => {
+    const server = await listenWstate(resources);
+    const { inbox } = await openWs(resources, server.url);
+    const reason = "€".repeat(41);
+    expect(await closeCleanly(await server.nextEndpoint(), 4999, reason)).toMatchObject({ code: 4999, reason });
+    expect(await inbox.closed).toEqual({ code: 4999, reason });
   });
 
   it.each(badFrames(true))("fails the connection on %s", async (_name, bytes, code) => {
@@ -294,6 +349,15 @@ describe("wstate client ↔ ws server", () => {
     expect((await inbox.next("pong")).data.toString()).toBe("ws-mid");
     const frames = client.received.filter((e) => e.type === "Ping" || (e.type === "BytesMessage" && e.frameFinished));
     expect(frames.map((e) => e.type)).toEqual(["BytesMessage", "Ping", "BytesMessage"]);
+    await closeCleanly(client);
+    expectClean(client);
+  });
+
+  it("receives a message ws sends right behind its 101", async () => {
+    const wss = await listenWs(resources);
+    wss.server.on("connection", (socket) => socket.send("first words"));
+    const { endpoint: client } = await openWstate(resources, wss.port);
+    expect(await client.nextMessage()).toEqual({ kind: "text", data: "first words" });
     await closeCleanly(client);
     expectClean(client);
   });
