@@ -5,7 +5,7 @@
  * the peer sends, runs the closing handshake and its timeouts, and records everything the
  * verdict needs (closedByMe, wasClean, droppedByMe, remoteCloseCode, received events).
  */
-import { FuzzerDeflate } from "./deflate.js";
+import type { FuzzerDeflate } from "./deflate.js";
 import { sha1Hex } from "./payload.js";
 import { seededRandom } from "./random.js";
 import type { Reactor, TimerHandle } from "./reactor.js";
@@ -60,10 +60,8 @@ export class Fuzzer implements FuzzerEndpoint {
   state: FuzzerState = "OPEN";
   closedByMe = false;
   droppedByMe = false;
-  failedByMe = false;
   wasClean = false;
   wasNotCleanReason: string | null = null;
-  localCloseCode: number | null = null;
   remoteCloseCode: number | null = null;
   remoteCloseReason: string | null = null;
   /** Protocol violations by the peer (any one fails the case). */
@@ -72,8 +70,6 @@ export class Fuzzer implements FuzzerEndpoint {
   readonly received: ReceivedEvent[] = [];
   /** Frames the fuzzer wrote, by opcode (Autobahn's txFrameStats). */
   readonly txFrames = new Map<number, number>();
-  /** Frames the fuzzer read, by opcode. */
-  readonly rxFrames = new Map<number, number>();
   /** Set once the connection is gone; the verdict is taken then. */
   lost = false;
   /** `killAfter` had to drop the connection: the peer neither finished nor closed in time. */
@@ -110,10 +106,6 @@ export class Fuzzer implements FuzzerEndpoint {
   /** Called once the connection is gone. */
   whenLost(callback: () => void): void {
     this.#onLost = callback;
-  }
-
-  get reactor(): Reactor {
-    return this.#reactor;
   }
 
   // ---------------------------------------------------------------- sending
@@ -229,7 +221,6 @@ export class Fuzzer implements FuzzerEndpoint {
     this.sendFrame(8, concatBytes(parts));
     this.state = "CLOSING";
     this.closedByMe = !isReply;
-    this.localCloseCode = code;
     if (this.closedByMe) {
       this.#closeHandshakeTimer = this.#reactor.callLater(CLOSE_HANDSHAKE_TIMEOUT, () => {
         if (this.state === "CLOSED") return;
@@ -256,7 +247,6 @@ export class Fuzzer implements FuzzerEndpoint {
   /** Autobahn's `failConnection` with failByDrop (its default): drop TCP. */
   failConnection(reason: string): void {
     if (this.state === "CLOSED") return;
-    this.failedByMe = true;
     this.wasClean = false;
     this.wasNotCleanReason ??= reason;
     this.dropConnection();
@@ -327,7 +317,6 @@ export class Fuzzer implements FuzzerEndpoint {
 
   #processFrame(frame: IncomingFrame): void {
     const { opcode } = frame;
-    this.rxFrames.set(opcode, (this.rxFrames.get(opcode) ?? 0) + 1);
     const name = `opcode ${opcode}`;
     if (this.#closeReceived) return this.#violation(`${name} frame after the peer's Close`);
     if (frame.masked !== !this.isClient) {

@@ -46,8 +46,6 @@ export class InMemoryTcp {
   #lostReported = false;
   /** Exceptions that escaped the peer. */
   readonly peerErrors: string[] = [];
-  /** How many `receive` calls the peer got (for the report). */
-  deliveries = 0;
 
   constructor(reactor: Reactor, peer: Peer, split: Splitter | null = null) {
     this.#reactor = reactor;
@@ -107,7 +105,6 @@ export class InMemoryTcp {
   }
 
   #callPeer(data: Uint8Array | null): PeerOutput {
-    this.deliveries++;
     const output = this.#peer.receive(data);
     if (output.error !== null) this.peerErrors.push(output.error);
     return output;
