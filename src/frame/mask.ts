@@ -24,7 +24,7 @@ const keyBytes = new Uint8Array(4);
 const keyWord = new Uint32Array(keyBytes.buffer);
 
 let cachedBuffer: ArrayBufferLike | null = null;
-let cachedWords = new Uint32Array(0);
+let cachedWords: Uint32Array = new Uint32Array(0);
 
 /** A Uint32Array over the whole of `buffer` (cached for small buffers). */
 function wordsOf(buffer: ArrayBufferLike): Uint32Array {

@@ -14,8 +14,11 @@
 /** Stateless use only (never `stream: true`), so it can be shared by every connection. */
 const oneShotDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Up to this length, pure-ASCII chunks are converted by a loop instead of a decoder call. */
-const ASCII_LOOP_MAX = 16;
+/**
+ * Up to this length, pure-ASCII chunks are converted by a loop instead of a decoder call
+ * (measured on Node 20: the loop wins below about 5 bytes, the decoder above).
+ */
+const ASCII_LOOP_MAX = 4;
 
 function asciiOrNull(bytes: Uint8Array): string | null {
   let text = "";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CloseReason } from "../../src/constants.js";
 import { LocalProtocolError } from "../../src/errors.js";
 import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../../src/events.js";
-import { Extension, type FrameContext, type RsvBits } from "../../src/extensions/extension.js";
+import { Extension } from "../../src/extensions/extension.js";
 import { FrameProtocol, type FrameEvent } from "../../src/frame/frame-protocol.js";
 import { FakeExtension } from "./fake-extension.js";
 import { bytewise, concatBytes, feed, hex, seededFill, toHex, utf8 } from "./helpers.js";
