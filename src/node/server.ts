@@ -2,7 +2,7 @@
  * The server side: a `WebSocketServer` that accepts WebSocket connections from an HTTP
  * server's `upgrade` event, from raw TCP/TLS sockets, or on a port of its own.
  */
-import { EventEmitter, once } from "node:events";
+import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -227,7 +227,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    * ```
    */
   async close(): Promise<void> {
-    const closed = [...this.#clients].map((client) => once(client, "close"));
+    // Not events.once: it would listen for `error`, which a closing client may report.
+    const closed = [...this.#clients].map((client) => new Promise((resolve) => client.once("close", resolve)));
     if (!this.#closed) {
       this.#closed = true;
       this.httpServer?.off("upgrade", this.#onUpgrade);

@@ -192,7 +192,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     socket.on("close", this.#onClose);
     socket.on("drain", this.#onDrain);
     if (this.#settings.handshakeTimeout > 0) {
-      this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), this.#settings.handshakeTimeout).unref();
+      this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), this.#settings.handshakeTimeout);
     }
     if (plan.role === "server" && plan.upgrade !== undefined) this.#startFromUpgrade(plan.upgrade);
   }
@@ -450,7 +450,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
 
   #armCloseTimer(): void {
     if (this.#settings.closeTimeout === 0) return;
-    this.#closeTimer = setTimeout(() => this.socket.destroy(), this.#settings.closeTimeout).unref();
+    this.#closeTimer = setTimeout(() => this.socket.destroy(), this.#settings.closeTimeout);
   }
 
   #endSocket(): void {

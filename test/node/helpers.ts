@@ -43,6 +43,15 @@ export function next<T extends unknown[] = unknown[]>(emitter: EventEmitter, nam
   });
 }
 
+/** Resolves once `condition()` holds, checking after each turn of the event loop. */
+export async function until(condition: () => boolean, what = "the condition"): Promise<void> {
+  const deadline = Date.now() + DEADLINE;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come true within ${DEADLINE} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 function portOf(server: { address(): AddressInfo | string | null }): number {
   return (server.address() as AddressInfo).port;
 }
