@@ -274,6 +274,11 @@ export const connectionMachine = setup({
             requestReceived: {
               meta: { rfc: "RFC 6455 §4.2.2", description: "The application decides: accept or reject." },
               on: {
+                REQUEST_INVALID: go(
+                  "requestInvalid",
+                  "RFC 6455 §4.1",
+                  "The client flooded bytes before the 101 (it must wait for it): only a rejection may follow.",
+                ),
                 SEND_ACCEPT: go(
                   "#connection.OPEN",
                   "RFC 6455 §4.2.2",

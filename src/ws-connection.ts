@@ -275,27 +275,36 @@ export class WSConnection {
         throw requestHeadFailure(result.failure);
       }
       this.#requestIsHttp10 = result.head.httpVersion === "1.0";
-      this.#trailing = result.trailing;
       this.#acceptRequestHead(result.head);
+      this.#holdEarlyBytes(result.trailing);
       return;
     }
     if (data === null) {
       lifecycle.fire("EOF");
       return;
     }
-    if (lifecycle.allows("SEND_ACCEPT")) {
-      // The client spoke before the 101 (RFC 6455 §4.1 says it must wait): keep a little,
-      // parse it as frames once accepted (DESIGN deviation 1), refuse a flood.
-      const held = this.#trailing.length + data.length;
-      if (held > this.#headLimits.maxHandshakeSize) {
-        throw new RemoteProtocolError(
-          `The client sent ${held} bytes before the handshake was answered (at most ${this.#headLimits.maxHandshakeSize} are held)`,
-          new RejectConnection({ statusCode: 400 }),
-        );
-      }
-      this.#trailing = concat(this.#trailing, data);
-    }
+    if (lifecycle.allows("SEND_ACCEPT")) this.#holdEarlyBytes(data);
     // After a rejection, or while a bad request awaits its answer: input is ignored.
+  }
+
+  /**
+   * The client spoke before the 101 (RFC 6455 §4.1 says it must wait): keep a little, to
+   * parse as frames once accepted (DESIGN deviation 1), and refuse a flood however it is
+   * split.
+   */
+  #holdEarlyBytes(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const held = this.#trailing.length + data.length;
+    const limit = this.#headLimits.maxHandshakeSize;
+    if (held > limit) {
+      this.#trailing = EMPTY;
+      this.#lifecycle.fire("REQUEST_INVALID");
+      throw new RemoteProtocolError(
+        `The client sent ${held} bytes after its request, before the handshake was answered (at most ${limit} are held)`,
+        new RejectConnection({ statusCode: 400 }),
+      );
+    }
+    this.#trailing = concat(this.#trailing, data);
   }
 
   #acceptRequestHead(head: RequestHead): void {
@@ -312,10 +321,8 @@ export class WSConnection {
   #receiveAsClient(data: Uint8Array | null): void {
     const lifecycle = this.#lifecycle;
     if (lifecycle.state === ConnectionState.REJECTING) return this.#readRejectBody(data);
-    if (lifecycle.state === ConnectionState.CLOSED) {
-      if (data === null) return;
-      throw new LocalProtocolError("Connection already closed: no more data can be received.");
-    }
+    // After a rejection or a failed handshake nothing more is read (as in wsproto).
+    if (lifecycle.state === ConnectionState.CLOSED) return;
     if (!lifecycle.allows("RESPONSE_ACCEPTED")) {
       if (data === null) return lifecycle.fire("EOF");
       throw new RemoteProtocolError("Bad HTTP message: the server sent bytes before the client sent its Request", new RejectConnection());

@@ -57,6 +57,7 @@ function expectedFact(key: string, type: ConnectionMachineEventType): string | n
       if (key.includes("awaitingResponse")) {
         return ({ RESPONSE_ACCEPTED: "OPEN", RESPONSE_REJECTED: "REJECTING", RESPONSE_REJECTED_NO_BODY: "CLOSED", RESPONSE_INVALID: "CLOSED" } as Record<string, string>)[type] ?? null;
       }
+      if (key.includes("requestReceived")) return type === "REQUEST_INVALID" ? "CONNECTING" : null;
       if (key.includes("awaitingRequest")) {
         return ({ REQUEST_RECEIVED: "CONNECTING", REQUEST_INVALID: "CONNECTING" } as Record<string, string>)[type] ?? null;
       }
