@@ -17,10 +17,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AcceptConnection,
   BytesMessage,
+  ConnectionState,
   PerMessageDeflate,
   TextMessage,
   type PerMessageDeflateOptions,
   type Request,
+  type WSConnectionOptions,
 } from "../../src/index.js";
 import {
   LOOPBACK,
@@ -109,8 +111,10 @@ describe.skipIf(!available)(`Chromium${available ? "" : ` — skipped: ${CHROMIU
     return page.evaluate("window.echoClosed") as Promise<{ code: number; reason: string; wasClean: boolean }>;
   }
 
-  async function echoServer(deflate: PerMessageDeflateOptions) {
+  /** A wstate server for the page's echo client (Chromium requires the subprotocol it asked for). */
+  async function echoServer(deflate: PerMessageDeflateOptions, connection: WSConnectionOptions = {}) {
     return listenWstate(resources, {
+      connection,
       echo: false,
       onRequest: (request: Request) => [
         new AcceptConnection({
@@ -179,6 +183,23 @@ describe.skipIf(!available)(`Chromium${available ? "" : ` — skipped: ${CHROMIU
     second.send(new TextMessage({ data: "close without code" }));
     expect(await second.nextOf("CloseConnection")).toMatchObject({ code: 1005, reason: "" });
     expect(await pageSawClose()).toEqual({ code: 1005, reason: "", wasClean: true });
+  });
+
+  it("hands Chromium's Origin to checkOrigin; a refused origin gets a 403 and the page a failed WebSocket", { timeout: 60_000 }, async () => {
+    const origins: Array<string | null> = [];
+    const server = await echoServer({}, { checkOrigin: (origin) => (origins.push(origin), origins.length === 1) });
+    await openFromPage(server.url);
+    expect(origins).toEqual([pages!.url]);
+    const accepted = await server.nextEndpoint();
+    expect(accepted.ws.state).toBe(ConnectionState.OPEN);
+
+    await expect(openFromPage(server.url)).rejects.toThrow(/failed before it opened/);
+    const refused = await server.nextEndpoint();
+    await refused.socketClosed;
+    expect(origins).toEqual([pages!.url, pages!.url]);
+    expect(refused.handshakeErrors).toHaveLength(1);
+    expect(refused.sentHeaders("content-length")).toEqual(["0"]);
+    expect(new TextDecoder().decode(refused.handshakeSent[0])).toMatch(/^HTTP\/1\.1 403 /);
   });
 
   it("runs wstate's browser bundle in the page: client and server engines in memory", { timeout: 60_000 }, async () => {

@@ -71,6 +71,7 @@ const WS_CLIENT_CASES: DeflateCase[] = [
   ...[9, 12, 15].map((bits) => ({ name: `server_max_window_bits=${bits} asked by ws`, ws: { serverMaxWindowBits: bits }, wstate: {}, negotiated: `${PMD}; server_max_window_bits=${bits}`, params: { serverMaxWindowBits: bits } })),
   ...[9, 12, 15].map((bits) => ({ name: `client_max_window_bits=${bits} offered by ws`, ws: { clientMaxWindowBits: bits }, wstate: {}, negotiated: `${PMD}; client_max_window_bits=${bits}`, params: { clientMaxWindowBits: bits } })),
   { name: "window bits chosen by wstate", ws: {}, wstate: { clientMaxWindowBits: 10, serverMaxWindowBits: 11 }, negotiated: `${PMD}; client_max_window_bits=10; server_max_window_bits=11`, params: { clientMaxWindowBits: 10, serverMaxWindowBits: 11 } },
+  { name: "every message compressed, empty ones too (threshold 0)", ws: { threshold: 0 }, wstate: { threshold: 0 }, negotiated: PMD, params: {} },
 ];
 
 /** wstate offers (the client's options are the wstate ones), ws answers. */
@@ -83,6 +84,7 @@ const WS_SERVER_CASES: DeflateCase[] = [
   ...[9, 12, 15].map((bits) => ({ name: `server_max_window_bits=${bits} asked by wstate`, ws: {}, wstate: { serverMaxWindowBits: bits }, offer: `${PMD}; client_max_window_bits; server_max_window_bits=${bits}`, negotiated: `${PMD}; server_max_window_bits=${bits}`, params: { serverMaxWindowBits: bits } })),
   ...[9, 12, 15].map((bits) => ({ name: `client_max_window_bits=${bits} offered by wstate`, ws: {}, wstate: { clientMaxWindowBits: bits }, offer: `${PMD}; client_max_window_bits=${bits}`, negotiated: `${PMD}; client_max_window_bits=${bits}`, params: { clientMaxWindowBits: bits } })),
   { name: "window bits chosen by ws", ws: { clientMaxWindowBits: 10, serverMaxWindowBits: 11 }, wstate: {}, offer: `${PMD}; client_max_window_bits`, negotiated: `${PMD}; client_max_window_bits=10; server_max_window_bits=11`, params: { clientMaxWindowBits: 10, serverMaxWindowBits: 11 } },
+  { name: "every message compressed, empty ones too (threshold 0)", ws: { threshold: 0 }, wstate: { threshold: 0 }, offer: `${PMD}; client_max_window_bits`, negotiated: PMD, params: {} },
 ];
 
 type Payload = string | Uint8Array;
@@ -115,8 +117,9 @@ async function wsMessage(peer: WsPeer): Promise<Payload> {
   return isBinary ? new Uint8Array(data) : data.toString("utf8");
 }
 
+/** A message's fragments: empty ones first and in the middle, compressible and random ones. */
 function fragments(seed: number): Uint8Array[] {
-  return [compressibleBytes(10_000), randomBytes(3000, seed), new Uint8Array(0), compressibleBytes(5000)];
+  return [new Uint8Array(0), compressibleBytes(10_000), randomBytes(3000, seed), new Uint8Array(0), compressibleBytes(5000)];
 }
 
 const BIG_LIMIT = { maxMessageSize: 20 * MiB };
