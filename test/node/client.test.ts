@@ -23,7 +23,7 @@ import {
   type ConnectOptions,
   type NodeWebSocket,
 } from "../../src/node/index.js";
-import { afterTest, next, pattern, serverFrame, startTcpServer, startWsServer } from "./helpers.js";
+import { afterTest, next, pattern, randomSplit, serverFrame, startTcpServer, startWsServer, writeApart } from "./helpers.js";
 
 /** Connects and closes the socket after the test. */
 async function open(url: string, options?: ConnectOptions): Promise<NodeWebSocket> {
@@ -200,6 +200,39 @@ describe("client: handshake", () => {
     await expect(connect("ws://127.0.0.1/", { maxMessageSize: 0 })).rejects.toThrow(RangeError);
     await expect(connect("ws://127.0.0.1/", { protocols: ["bad protocol"] })).rejects.toThrow(/protocol/i);
     await expect(connect("ws://127.0.0.1/", { headers: [["Bad Header", "x"]] })).rejects.toThrow();
+  });
+
+  it("reads the 101 and the frames after it byte by byte and in random splits alike", async () => {
+    for (const split of ["whole", "bytes", 1, 2, 3] as const) {
+      const { port } = await startTcpServer((socket) => {
+        const engine = new WSConnection(ConnectionType.SERVER);
+        socket.on("data", (chunk) => {
+          engine.receiveData(chunk);
+          for (const event of engine.events()) {
+            if (event.type === "CloseConnection") socket.end(); // the client's answer: the server closes TCP
+            if (event.type !== "Request") continue;
+            const bytes = Buffer.concat([
+              engine.send(new AcceptConnection({ extraHeaders: [["X-Split", String(split)]] })),
+              serverFrame(0x1, Buffer.from("spl"), false),
+              serverFrame(0x9, Buffer.from("p")),
+              serverFrame(0x0, Buffer.from("it")),
+              serverFrame(0x2, Buffer.from([1, 2, 3])),
+              serverFrame(0x8, Buffer.from([0x0f, 0xa0, 0x6f, 0x6b])),
+            ]);
+            const pieces = split === "whole" ? [bytes] : split === "bytes" ? [...bytes].map((b) => Uint8Array.of(b)) : randomSplit(bytes, split, 30);
+            void writeApart(socket, pieces).catch(() => {});
+          }
+        });
+      });
+      const ws = await connect(`ws://127.0.0.1:${port}/`);
+      afterTest(() => ws.terminate());
+      const seen: unknown[] = [];
+      ws.on("message", (data) => seen.push(typeof data === "string" ? data : [...data]));
+      ws.on("ping", (payload) => seen.push(`ping ${payload.toString()}`));
+      const info = await closeInfo(ws);
+      expect(seen).toEqual(["ping p", "split", [1, 2, 3]]);
+      expect(info).toEqual({ code: 4000, reason: "ok", wasClean: true });
+    }
   });
 
   it("keeps messages that came in the same read as the 101 for the application", async () => {
