@@ -550,7 +550,6 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   #handshakeTimedOut(): void {
     this.#handshakeTimer = null;
     this.#failHandshake(new HandshakeTimeoutError(this.#settings.handshakeTimeout));
-    this.socket.destroy();
   }
 
   /**
