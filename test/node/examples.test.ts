@@ -1,7 +1,7 @@
 /**
  * The examples run as shown: `npm start`'s demo server (in-process and as `tsx
- * examples/start.ts`), the DESIGN echo loop (`examples/echo-server.ts`), and a process
- * using the adapter exits by itself once everything is closed.
+ * examples/start.ts`), the DESIGN echo loop (`examples/echo-server.ts`), the README's
+ * in-memory exchange, and a process using the adapter exits by itself once all is closed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -164,6 +164,21 @@ describe("the examples as processes", () => {
     const [code, reason] = await next<[number, Buffer]>(client, "close");
     expect([code, reason.toString()]).toEqual([1000, "bye"]);
     child.kill();
+  });
+
+  it("tsx examples/in-memory.ts prints the README's exchange", async () => {
+    const child = spawn(TSX, ["examples/in-memory.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    afterTest(() => child.kill("SIGKILL"));
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    expect(await exited(child)).toBe(0);
+    expect(output.trim().split("\n")).toEqual([
+      "server got: Hello, server",
+      'server got: Pong "are you there?"',
+      'server got: close 1000 "bye" (state REMOTE_CLOSING)',
+      "client got: close 1000",
+      "client CLOSED, server CLOSED",
+    ]);
   });
 
   it("a process that used the adapter exits by itself once everything is closed (no timer or socket left)", async () => {
