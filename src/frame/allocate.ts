@@ -36,3 +36,23 @@ export function allocateBytes(size: number): Uint8Array {
   slabUsed += (size + 7) & ~7;
   return bytes;
 }
+
+/** The largest chunk {@link scratchBytes} serves. */
+const SCRATCH_SIZE = 64 * 1024;
+let scratch: ArrayBuffer | null = null;
+
+/**
+ * A view of `size` bytes of one shared, reused buffer, for bytes that are consumed at once
+ * and never handed out (the payload of a text frame, decoded straight to a string). The
+ * next call overwrites it. `null` when `size` is over 64 KiB.
+ *
+ * @example
+ * ```ts
+ * const bytes = scratchBytes(count) ?? allocateBytes(count);
+ * ```
+ */
+export function scratchBytes(size: number): Uint8Array | null {
+  if (size > SCRATCH_SIZE) return null;
+  scratch ??= new ArrayBuffer(SCRATCH_SIZE);
+  return new Uint8Array(scratch, 0, size);
+}

@@ -7,7 +7,6 @@
  * retained objects is bounded by the bytes held, not by how finely the peer split them
  * (ws CVE-2026-48779: one retained object per tiny TCP read).
  */
-import { allocateBytes } from "./allocate.js";
 
 /** Chunks shorter than this are coalesced when earlier input is still held. */
 const COALESCE_BELOW = 512;
@@ -25,8 +24,9 @@ const EMPTY = new Uint8Array(0);
  * const queue = new ByteQueue();
  * queue.push(new Uint8Array([0x81, 0x02]));
  * queue.push(new Uint8Array([0x68, 0x69]));
- * queue.readByte();   // 0x81
- * queue.take(3);      // Uint8Array [0x02, 0x68, 0x69] (copied: it spans two chunks)
+ * queue.readByte();      // 0x81
+ * queue.takeView(1);     // Uint8Array [0x02]: a view of the first chunk
+ * queue.contiguous;      // 2: the rest lies in the second chunk
  * ```
  */
 export class ByteQueue {
@@ -93,19 +93,6 @@ export class ByteQueue {
       this.#offset = start + count;
     }
     return new Uint8Array(first.buffer, first.byteOffset + start, count);
-  }
-
-  /** Reads `count` bytes: a view when they lie in one chunk, else a fresh copy. Requires `count <= length`. */
-  take(count: number): Uint8Array {
-    if (count <= this.contiguous) return this.takeView(count);
-    const out = allocateBytes(count);
-    let filled = 0;
-    while (filled < count) {
-      const piece = this.takeView(Math.min(count - filled, this.contiguous));
-      out.set(piece, filled);
-      filled += piece.length;
-    }
-    return out;
   }
 
   /** Drops everything held. */

@@ -10,7 +10,7 @@
  */
 import { CloseReason, Opcode } from "../constants.js";
 import type { Extension, FrameContext } from "../extensions/extension.js";
-import { allocateBytes } from "./allocate.js";
+import { allocateBytes, scratchBytes } from "./allocate.js";
 import { ByteQueue } from "./byte-queue.js";
 import { MAX_CONTROL_PAYLOAD, RSV_BITS, rsvValue } from "./frame-format.js";
 import { maskInto } from "./mask.js";
@@ -88,6 +88,14 @@ export class FrameDecoder {
   #payload: Uint8Array = EMPTY;
   #frameFinished = false;
   #failure: ParseFailure | null = null;
+
+  /**
+   * Set by the consumer when it will be done with each payload chunk before it polls
+   * again and never keeps it (text decoded straight to a string): chunks that need a copy
+   * are then written to a shared scratch buffer instead of a new allocation. Ignored
+   * while extensions take part, since a hook may keep what it is given.
+   */
+  transientPayload = false;
 
   constructor(options: FrameDecoderOptions) {
     this.#client = options.client;
@@ -283,14 +291,15 @@ export class FrameDecoder {
       if (count === 0 && remaining > 0) return DecodeStatus.NEED_MORE;
     }
     let payload: Uint8Array;
-    if (this.#maskIsZero) {
-      payload = queue.take(count);
+    if (this.#maskIsZero && count <= queue.contiguous) {
+      payload = queue.takeView(count); // no copy at all
     } else {
-      payload = allocateBytes(count);
+      payload = (this.transientPayload && this.#extensions.length === 0 && scratchBytes(count)) || allocateBytes(count);
       const phase = this.#payloadRead;
       for (let done = 0; done < count; ) {
         const piece = queue.takeView(Math.min(count - done, queue.contiguous));
-        maskInto(piece, payload, done, this.#maskKey, phase + done);
+        if (this.#maskIsZero) payload.set(piece, done);
+        else maskInto(piece, payload, done, this.#maskKey, phase + done);
         done += piece.length;
       }
     }

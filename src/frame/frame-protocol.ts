@@ -177,6 +177,9 @@ export class FrameProtocol {
         if (decoder.opcode < Opcode.CLOSE) {
           const failure = this.#messages.beginFrame(decoder.opcode, decoder.fin, decoder.payloadLength, decoder.rsv);
           if (failure !== null) return this.#fail(failure);
+          decoder.transientPayload = this.#messages.decodesText;
+        } else {
+          decoder.transientPayload = false; // Ping and Pong payloads are handed out
         }
         continue;
       }

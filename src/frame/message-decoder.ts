@@ -54,6 +54,11 @@ export class MessageDecoder {
     return this.#inProgress;
   }
 
+  /** Whether the current message is text (its chunks are decoded to strings, not handed out). */
+  get decodesText(): boolean {
+    return this.#opcode === Opcode.TEXT;
+  }
+
   /** How many more bytes the current message may deliver within `maxMessageSize`. */
   get budget(): number {
     return this.#limits.maxMessageSize - this.#deliveredSize;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocateBytes } from "../../src/frame/allocate.js";
+import { allocateBytes, scratchBytes } from "../../src/frame/allocate.js";
 
 describe("allocateBytes", () => {
   it.each([0, 1, 64, 65, 125, 2048, 2049, 100_000])("gives %i zeroed bytes, 8-byte aligned", (size) => {
@@ -13,5 +13,15 @@ describe("allocateBytes", () => {
     const arrays = Array.from({ length: 300 }, (_, i) => allocateBytes(65 + (i % 200)));
     arrays.forEach((bytes, i) => bytes.fill(i & 0xff));
     arrays.forEach((bytes, i) => expect(bytes.every((byte) => byte === (i & 0xff))).toBe(true));
+  });
+});
+
+describe("scratchBytes", () => {
+  it("gives views of one reused buffer, up to 64 KiB", () => {
+    const first = scratchBytes(100) as Uint8Array;
+    const second = scratchBytes(65536) as Uint8Array;
+    expect([first.length, second.length]).toEqual([100, 65536]);
+    expect(second.buffer).toBe(first.buffer);
+    expect(scratchBytes(65537)).toBeNull();
   });
 });

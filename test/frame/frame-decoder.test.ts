@@ -233,6 +233,27 @@ describe("FrameDecoder: header rule order, limits and masking", () => {
     }
   });
 
+  it("writes copied payloads to the shared scratch buffer only when told they are transient", () => {
+    const key = hex("01020304");
+    const frameOf = (byte: number): Uint8Array => concatBytes([hex("81fe0100"), key, new Uint8Array(256).fill(byte)]);
+    const payloads = (transient: boolean): Uint8Array[] => {
+      const decoder = newDecoder(false);
+      decoder.transientPayload = transient;
+      const seen: Uint8Array[] = [];
+      decoder.receive(concatBytes([frameOf(1), frameOf(2)]));
+      for (let status = decoder.poll(); status !== DecodeStatus.NEED_MORE; status = decoder.poll()) {
+        if (status === DecodeStatus.PAYLOAD) seen.push(decoder.payload);
+      }
+      return seen;
+    };
+    const unmasked = (byte: number): string => toHex(new Uint8Array(256).map((_, i) => byte ^ key[i & 3]));
+    const [kept1, kept2] = payloads(false);
+    expect([toHex(kept1), toHex(kept2)]).toEqual([unmasked(1), unmasked(2)]); // both intact
+    const [scratch1, scratch2] = payloads(true);
+    expect(scratch2.buffer).toBe(scratch1.buffer);
+    expect(scratch1.byteOffset).toBe(scratch2.byteOffset); // the first was overwritten
+  });
+
   it("does not modify the bytes it was given", () => {
     const bytes = hex("8182 61626364 191b");
     const copy = bytes.slice();
