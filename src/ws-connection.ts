@@ -19,6 +19,7 @@ import {
   type Headers,
 } from "./events.js";
 import type { Extension } from "./extensions/extension.js";
+import { resolveLimits } from "./frame/limits.js";
 import { generateNonce } from "./handshake/accept.js";
 import { buildRequest, responseHeadFailure, validateResponse, type ClientOffer } from "./handshake/client.js";
 import { RejectBodyReader, type RejectBodyWriter } from "./handshake/http-body.js";
@@ -101,6 +102,7 @@ export class WSConnection {
       throw new TypeError(`Connection type must be ConnectionType.CLIENT or ConnectionType.SERVER, got ${String(type)}`);
     }
     this.client = type === ConnectionType.CLIENT;
+    resolveLimits(options); // a bad limit throws now, not when the handshake completes
     this.#options = options;
     this.#headLimits = {
       maxHandshakeSize: options.maxHandshakeSize ?? DEFAULT_HEAD_LIMITS.maxHandshakeSize,

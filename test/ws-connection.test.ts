@@ -211,3 +211,11 @@ describe("WSConnection handshake", () => {
     expect(client.actor.getSnapshot().value).toEqual({ OPEN: { inbound: "idle", outbound: "sendingBinary" } });
   });
 });
+
+describe("WSConnection options", () => {
+  it("validates the frame limits at construction, not when the handshake completes", () => {
+    for (const bad of [2 ** 53, -1, Number.NaN, 1.5, "10"]) {
+      expect(() => new WSConnection(ConnectionType.SERVER, { maxMessageSize: bad as number })).toThrow();
+    }
+  });
+});
