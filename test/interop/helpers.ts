@@ -151,12 +151,8 @@ export interface EndpointOptions {
   feed?: Feed;
   /** Seed of the random splits. */
   seed?: number;
-  /** Send every received data chunk straight back (fragment for fragment). */
+  /** Send every received data chunk straight back (fragment for fragment). Pings and Closes are always answered. */
   echo?: boolean;
-  /** Answer each Ping with its Pong. Default true. */
-  autoPong?: boolean;
-  /** Answer a received Close with `event.response()`, then end the socket. Default true. */
-  autoCloseReply?: boolean;
   /** Server: the events to send in answer to the `Request` (default: a plain accept). */
   onRequest?: RequestHandler;
 }
@@ -354,13 +350,13 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
         }
         break;
       case "Ping":
-        if (this.#options.autoPong !== false && (state === ConnectionState.OPEN || state === ConnectionState.LOCAL_CLOSING)) {
+        if (state === ConnectionState.OPEN || state === ConnectionState.LOCAL_CLOSING) {
           this.send(event.response());
         }
         break;
       case "CloseConnection":
         if (state === ConnectionState.REMOTE_CLOSING) {
-          if (this.#options.autoCloseReply !== false) this.send(event.response());
+          this.send(event.response());
         } else if (state === ConnectionState.CLOSED) {
           this.socket.end();
         }

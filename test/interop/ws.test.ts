@@ -231,6 +231,33 @@ describe("wstate server ↔ ws client", () => {
     expect(await inbox.closed).toEqual({ code: 4999, reason });
   });
 
+  it("answers ws's Close in the middle of a message wstate is sending", async () => {
+    const server = await listenWstate(resources);
+    const { socket, inbox } = await openWs(resources, server.url);
+    const peer = await server.nextEndpoint();
+    peer.send(new TextMessage({ data: "never finished", messageFinished: false }));
+    socket.close(1000, "enough");
+    expect(await inbox.closed).toEqual({ code: 1000, reason: "enough" });
+    await peer.socketClosed;
+    expect(peer.ws.state).toBe(ConnectionState.CLOSED);
+    expectClean(peer);
+  });
+
+  it("closes in the middle of a message ws is sending, and still takes its end", async () => {
+    const server = await listenWstate(resources);
+    const { socket, inbox } = await openWs(resources, server.url);
+    const peer = await server.nextEndpoint();
+    socket.send("begun ", { fin: false });
+    expect(await peer.nextOf("TextMessage")).toMatchObject({ data: "begun ", messageFinished: false });
+    socket.send("and ended", { fin: true });
+    peer.send(new CloseConnection({ code: 1001, reason: "leaving" }));
+    expect(await peer.nextOf("CloseConnection")).toMatchObject({ code: 1001, reason: "leaving" });
+    expect(await inbox.closed).toEqual({ code: 1001, reason: "leaving" });
+    expect(peer.received.filter((e) => e.type === "TextMessage").map((e) => (e as TextMessage).data).join("")).toBe("begun and ended");
+    expect(peer.ws.state).toBe(ConnectionState.CLOSED);
+    expectClean(peer);
+  });
+
   it.each(badFrames(true))("fails the connection on %s", async (_name, bytes, code) => {
     const server = await listenWstate(resources);
     const { raw, inbox } = await openWs(resources, server.url);
