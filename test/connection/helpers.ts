@@ -1,0 +1,185 @@
+/**
+ * Helpers of the Connection-level tests: feeding a real `Connection` in chunks, watching
+ * which lifecycle events its statechart receives, reading the frames it sends, and a
+ * tiny frame encoder of our own (independent of the engine's) to build valid input.
+ */
+import { Deflate, Z_SYNC_FLUSH } from "pako";
+import { Connection, type ConnectionEvent, type ConnectionOptions } from "../../src/connection.js";
+import { ConnectionType } from "../../src/constants.js";
+import { PerMessageDeflate, type PerMessageDeflateOptions } from "../../src/extensions/permessage-deflate.js";
+import { concatBytes } from "../fixtures/frame-rows.js";
+
+/** A Connection plus the lifecycle (machine) events its actor received, in order. */
+export interface Watched {
+  readonly connection: Connection;
+  /** Types of the machine events the actor processed (inspection, `xstate.*` left out). */
+  readonly lifecycle: string[];
+}
+
+/** A Connection of the given role whose lifecycle events are recorded through `inspect`. */
+export function watchedConnection(client: boolean, options: ConnectionOptions = {}): Watched {
+  const lifecycle: string[] = [];
+  const connection = new Connection(client ? ConnectionType.CLIENT : ConnectionType.SERVER, {
+    ...options,
+    inspect: (event) => {
+      if (event.type !== "@xstate.event") return;
+      const type = (event.event as { type: string }).type;
+      if (!type.startsWith("xstate.")) lifecycle.push(type);
+    },
+  });
+  return { connection, lifecycle };
+}
+
+/** Every event ready now. */
+export function drain(connection: Connection): ConnectionEvent[] {
+  return [...connection.events()];
+}
+
+/**
+ * Feeds the chunks one by one, draining events after each, the way a transport loop
+ * does: it stops reading once the connection is CLOSED.
+ */
+export function feedAll(connection: Connection, chunks: Iterable<Uint8Array>): ConnectionEvent[] {
+  const events: ConnectionEvent[] = [];
+  for (const chunk of chunks) {
+    if (connection.state === "CLOSED") break;
+    connection.receiveData(chunk);
+    for (const event of connection.events()) events.push(event);
+  }
+  return events;
+}
+
+/** The snapshot value a Connection in `state` must show, given its inbound message state. */
+export function expectedSnapshotValue(
+  state: string,
+  inbound: "idle" | "receivingText" | "receivingBinary",
+  outbound: "idle" | "sendingText" | "sendingBinary" = "idle",
+): unknown {
+  switch (state) {
+    case "OPEN":
+      return { OPEN: { inbound, outbound } };
+    case "LOCAL_CLOSING":
+      return { LOCAL_CLOSING: inbound };
+    default:
+      return state;
+  }
+}
+
+/** One frame read back from bytes a Connection sent (unmasked), and what followed it. */
+export interface SentFrame {
+  readonly fin: boolean;
+  readonly rsv: number;
+  readonly opcode: number;
+  readonly masked: boolean;
+  readonly payload: Uint8Array;
+  /** Offset of the next frame. */
+  readonly end: number;
+}
+
+/** Reads one frame at `offset`: header, mask and payload; null when the bytes end first. */
+export function readFrame(bytes: Uint8Array, offset = 0): SentFrame | null {
+  if (offset + 2 > bytes.length) return null;
+  const first = bytes[offset];
+  const masked = (bytes[offset + 1] & 0x80) !== 0;
+  let length = bytes[offset + 1] & 0x7f;
+  let at = offset + 2;
+  if (length === 126) {
+    if (at + 2 > bytes.length) return null;
+    length = (bytes[at] << 8) | bytes[at + 1];
+    at += 2;
+  } else if (length === 127) {
+    if (at + 8 > bytes.length) return null;
+    length = 0;
+    for (let i = 0; i < 8; i++) length = length * 256 + bytes[at + i];
+    at += 8;
+  }
+  const key = masked ? bytes.subarray(at, at + 4) : null;
+  if (masked) at += 4;
+  if (at + length > bytes.length) return null;
+  const payload = bytes.slice(at, at + length);
+  if (key !== null) for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
+  return { fin: (first & 0x80) !== 0, rsv: (first >> 4) & 7, opcode: first & 0x0f, masked, payload, end: at + length };
+}
+
+/** Every frame in `bytes`, which must hold whole frames only. */
+export function readFrames(bytes: Uint8Array): SentFrame[] {
+  const frames: SentFrame[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const frame = readFrame(bytes, at);
+    if (frame === null) throw new Error(`bytes end inside a frame at offset ${at}`);
+    frames.push(frame);
+    at = frame.end;
+  }
+  return frames;
+}
+
+/** Code and reason of a Close frame's payload (`null` code for an empty payload). */
+export function closePayload(payload: Uint8Array): { code: number | null; reason: Uint8Array } {
+  if (payload.length === 0) return { code: null, reason: payload };
+  return { code: (payload[0] << 8) | payload[1], reason: payload.subarray(2) };
+}
+
+// ---------------------------------------------------------------------------------------
+// An independent frame encoder: what a peer of the given role puts on the wire.
+
+/**
+ * One frame: first byte as given (FIN, RSV, opcode), minimal length, and when `key` is
+ * given the mask bit, the key and the masked payload.
+ */
+export function wireFrame(first: number, payload: Uint8Array, key: Uint8Array | null): Uint8Array {
+  const length = payload.length;
+  const maskBit = key === null ? 0 : 0x80;
+  const header =
+    length <= 125
+      ? [first, maskBit | length]
+      : length <= 0xffff
+        ? [first, maskBit | 126, length >> 8, length & 0xff]
+        : [first, maskBit | 127, 0, 0, 0, 0, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff];
+  if (key === null) return concatBytes([new Uint8Array(header), payload]);
+  return concatBytes([new Uint8Array(header), key, payload.map((byte, i) => byte ^ key[i & 3])]);
+}
+
+// ---------------------------------------------------------------------------------------
+// permessage-deflate
+
+/** A server-side PerMessageDeflate negotiated by `accept(offer)`. */
+export function serverDeflate(offer = "permessage-deflate", options: PerMessageDeflateOptions = {}): PerMessageDeflate {
+  const extension = new PerMessageDeflate(options);
+  if (extension.accept(offer) === null) throw new Error(`the server declined ${offer}`);
+  return extension;
+}
+
+/** A client-side PerMessageDeflate negotiated by `finalize(response)`. */
+export function clientDeflate(response = "permessage-deflate", options: PerMessageDeflateOptions = {}): PerMessageDeflate {
+  const extension = new PerMessageDeflate(options);
+  extension.finalize(response);
+  return extension;
+}
+
+/**
+ * Both ends of one negotiation: the client offers, the server accepts the offer, the
+ * client finalizes the server's answer.
+ */
+export function negotiate(
+  clientOptions: PerMessageDeflateOptions,
+  serverOptions: PerMessageDeflateOptions,
+): { client: PerMessageDeflate; server: PerMessageDeflate } {
+  const client = new PerMessageDeflate(clientOptions);
+  const server = new PerMessageDeflate(serverOptions);
+  const offer = client.offer();
+  const answer = server.accept(offer === "" ? "permessage-deflate" : `permessage-deflate; ${offer}`);
+  if (answer === null) throw new Error(`the server declined ${offer}`);
+  client.finalize(answer === "" ? "permessage-deflate" : `permessage-deflate; ${answer}`);
+  return { client, server };
+}
+
+/**
+ * Raw deflate of `data` ended by a sync flush with its `00 00 ff ff` trailer removed: a
+ * whole permessage-deflate payload (RFC 7692 §7.2.1), made by pako, not by the engine.
+ */
+export function deflatePayload(data: Uint8Array, windowBits = 15): Uint8Array {
+  const deflate = new Deflate({ raw: true, windowBits });
+  deflate.push(data, Z_SYNC_FLUSH);
+  const out = concatBytes(deflate.chunks);
+  return out.subarray(0, out.length - 4);
+}
