@@ -1,0 +1,401 @@
+/**
+ * Properties of a real `Connection` (fast-check):
+ * - valid frame streams (every opcode, fragmented messages with control frames between
+ *   fragments, lengths at 0/125/126/65535/65536, masked by role, maybe ending with a
+ *   Close), built by this file's own encoder, give the same messages, close and state
+ *   whole, byte by byte and in random splits;
+ * - a client and a server Connection, with or without a negotiated permessage-deflate
+ *   (random window bits, no-context-takeover, threshold), round-trip random messages,
+ *   fragmented or not, both ways, and close cleanly;
+ * - arbitrary bytes never make `receiveData` / `events()` throw, give events then at most
+ *   one CloseConnection, and keep memory bounded.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Connection, ConnectionEvent } from "../../src/connection.js";
+import { Opcode } from "../../src/constants.js";
+import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../../src/events.js";
+import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
+import { concatBytes, summarizeEvents, toHex, type RowOutcome, type SummaryEvent } from "../fixtures/frame-rows.js";
+import { bytewise, seededFill, splitAt, unicodeText, utf8 } from "../frame/helpers.js";
+import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, serverDeflate, watchedConnection, wireFrame } from "./helpers.js";
+
+const VALID_CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
+
+// ---------------------------------------------------------------------------------------
+// Valid frame streams
+
+type Control = { ping: boolean; payload: Uint8Array };
+type Item =
+  | { kind: "message"; text: boolean; payload: Uint8Array; cuts: number[]; between: Array<Control & { after: number }> }
+  | ({ kind: "control" } & Control);
+
+const payloadLength = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: 0, max: 40 }) },
+  { weight: 3, arbitrary: fc.constantFrom(0, 125, 126, 127) },
+  { weight: 1, arbitrary: fc.constantFrom(65535, 65536) },
+);
+const control = fc.record({ ping: fc.boolean(), payload: fc.uint8Array({ maxLength: 125 }) });
+
+const item: fc.Arbitrary<Item> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("message" as const),
+      text: fc.boolean(),
+      payload: fc.oneof(
+        payloadLength.map((n) => new Uint8Array(n).map((_, i) => 0x61 + (i % 26))),
+        unicodeText(30).map(utf8),
+        fc.uint8Array({ maxLength: 40 }),
+      ),
+      cuts: fc.array(fc.nat(70000), { maxLength: 3 }),
+      between: fc.array(fc.record({ after: fc.nat(3), ping: fc.boolean(), payload: fc.uint8Array({ maxLength: 125 }) }), { maxLength: 2 }),
+    }),
+  },
+  { weight: 1, arbitrary: control.map((c) => ({ kind: "control" as const, ...c })) },
+);
+
+const closing = fc.option(
+  fc.oneof(
+    fc.constant({ code: 1005, reason: "" }), // an empty Close payload
+    fc.record({ code: fc.constantFrom(...VALID_CLOSE_CODES), reason: unicodeText(30) }),
+  ),
+  { nil: null },
+);
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function validText(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+interface Stream {
+  readonly wire: Uint8Array;
+  /** Where each frame starts. */
+  readonly frameStarts: number[];
+  readonly expected: RowOutcome;
+  /** Messages sent in more than one frame: each costs the statechart exactly 2 events. */
+  readonly fragmented: number;
+}
+
+/** The frames a peer of `client` sends for `items` (then `close`), and what they must give. */
+function buildStream(items: Item[], close: { code: number; reason: string } | null, client: boolean, seed: number): Stream {
+  const fill = seededFill(seed);
+  const key = (): Uint8Array | null => {
+    if (client) return null; // a server never masks
+    const bytes = new Uint8Array(4);
+    fill(bytes);
+    return bytes;
+  };
+  const frames: Uint8Array[] = [];
+  const events: SummaryEvent[] = [];
+  let fragmented = 0;
+  const sendControl = (entry: Control): void => {
+    frames.push(wireFrame(entry.ping ? 0x89 : 0x8a, entry.payload, key()));
+    events.push({ type: entry.ping ? "ping" : "pong", hex: toHex(entry.payload) });
+  };
+  for (const entry of items) {
+    if (entry.kind === "control") {
+      sendControl(entry);
+      continue;
+    }
+    const text = entry.text ? validText(entry.payload) : null;
+    events.push(text === null ? { type: "bytes", hex: toHex(entry.payload), complete: true } : { type: "text", data: text, complete: true });
+    const pieces = splitAt(entry.payload, entry.cuts.map((cut) => cut % (entry.payload.length + 1)));
+    if (pieces.length === 0) pieces.push(new Uint8Array(0));
+    if (pieces.length > 1) fragmented++;
+    pieces.forEach((piece, index) => {
+      const fin = index === pieces.length - 1 ? 0x80 : 0;
+      const opcode = index > 0 ? Opcode.CONTINUATION : text === null ? Opcode.BINARY : Opcode.TEXT;
+      frames.push(wireFrame(fin | opcode, piece, key()));
+      for (const extra of entry.between) if (extra.after === index && fin === 0) sendControl(extra);
+    });
+  }
+  if (close !== null) {
+    const payload = close.code === 1005 ? new Uint8Array(0) : concatBytes([new Uint8Array([close.code >> 8, close.code & 0xff]), utf8(close.reason)]);
+    frames.push(wireFrame(0x88, payload, key()));
+    // Anything after the Close is never parsed.
+    frames.push(wireFrame(0x81, utf8("after"), key()));
+  }
+  const frameStarts: number[] = [];
+  let offset = 0;
+  for (const frame of frames) {
+    frameStarts.push(offset);
+    offset += frame.length;
+  }
+  return { wire: concatBytes(frames), frameStarts, expected: { events, close, failed: false }, fragmented };
+}
+
+/**
+ * Cuts at every byte of each frame's first 16 bytes (header, extended length, mask key,
+ * payload start) and at the given random offsets: byte-by-byte where the decoder changes
+ * state, without 65,536 calls for a long payload.
+ */
+function headerCuts(stream: Stream, random: number[]): number[] {
+  const cuts = random.map((cut) => cut % (stream.wire.length + 1));
+  for (const start of stream.frameStarts) for (let i = 1; i <= 16; i++) cuts.push(start + i);
+  return cuts;
+}
+
+describe("valid frame streams through a Connection", () => {
+  it("give the same messages, close and state whole, byte by byte and in random splits", () => {
+    fc.assert(
+      fc.property(
+        fc.array(item, { maxLength: 6 }),
+        closing,
+        fc.boolean(),
+        fc.integer(),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (items, close, client, seed, randomCuts) => {
+          const stream = buildStream(items, close, client, seed);
+          const feeds: Array<[string, Iterable<Uint8Array>]> = [
+            ["whole", [stream.wire]],
+            ["random splits", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))],
+            // Byte by byte: all of it when short, around every frame header otherwise.
+            ["byte by byte", stream.wire.length <= 8192 ? bytewise(stream.wire) : splitAt(stream.wire, headerCuts(stream, randomCuts))],
+          ];
+          for (const [how, chunks] of feeds) {
+            const { connection, lifecycle } = watchedConnection(client);
+            const events = feedAll(connection, chunks);
+            expect(summarizeEvents(events, false), how).toEqual(stream.expected);
+            const state = close === null ? "OPEN" : "REMOTE_CLOSING";
+            expect(connection.state, how).toBe(state);
+            expect(connection.actor.getSnapshot().value, how).toEqual(expectedSnapshotValue(state, "idle"));
+            if (how === "whole") {
+              // One chunk: only fragmented messages and the Close reach the statechart.
+              const expected = Array.from({ length: stream.fragmented }, () => ["started", "INBOUND_MESSAGE_FINISHED"]).flat();
+              if (close !== null) expected.push("CLOSE_RECEIVED");
+              expect(lifecycle.map((type) => (type.endsWith("_STARTED") ? "started" : type)), how).toEqual(expected);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Round trips between two Connections
+
+type Send =
+  | { kind: "text"; fragments: string[] }
+  | { kind: "bytes"; fragments: Uint8Array[] }
+  | { kind: "ping" | "pong"; payload: Uint8Array };
+
+const sendItem: fc.Arbitrary<Send> = fc.oneof(
+  fc.record({ kind: fc.constant("text" as const), fragments: fc.array(unicodeText(40), { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    kind: fc.constant("bytes" as const),
+    fragments: fc.array(
+      fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0, 125, 126, 2000).map((n) => new Uint8Array(n).fill(n & 0xff))),
+      { minLength: 1, maxLength: 4 },
+    ),
+  }),
+  fc.record({ kind: fc.constantFrom("ping" as const, "pong" as const), payload: fc.uint8Array({ maxLength: 125 }) }),
+);
+
+const windowBits = fc.option(fc.integer({ min: 9, max: 15 }), { nil: undefined });
+const deflateOptions = fc.option(
+  fc.record({
+    client: fc.record({
+      clientMaxWindowBits: windowBits,
+      serverMaxWindowBits: windowBits,
+      clientNoContextTakeover: fc.boolean(),
+      serverNoContextTakeover: fc.boolean(),
+      threshold: fc.constantFrom(0, 16, 1024),
+    }),
+    serverThreshold: fc.constantFrom(0, 16, 1024),
+  }),
+  { nil: null },
+);
+
+/** What the peer must see for `sends`: whole messages and control frames. */
+function expectedSummary(sends: readonly Send[]): SummaryEvent[] {
+  return sends.map((entry): SummaryEvent => {
+    switch (entry.kind) {
+      case "text":
+        return { type: "text", data: entry.fragments.join(""), complete: true };
+      case "bytes":
+        return { type: "bytes", hex: entry.fragments.map(toHex).join(""), complete: true };
+      default:
+        return { type: entry.kind, hex: toHex(entry.payload) };
+    }
+  });
+}
+
+/** Sends every item (fragments as separate frames) and returns the bytes. */
+function sendAll(from: Connection, sends: readonly Send[]): Uint8Array {
+  const out: Uint8Array[] = [];
+  for (const entry of sends) {
+    if ("payload" in entry) {
+      out.push(from.send(entry.kind === "ping" ? new Ping({ payload: entry.payload }) : new Pong({ payload: entry.payload })));
+      continue;
+    }
+    entry.fragments.forEach((fragment: string | Uint8Array, index) => {
+      const messageFinished = index === entry.fragments.length - 1;
+      out.push(
+        from.send(
+          typeof fragment === "string" ? new TextMessage({ data: fragment, messageFinished }) : new BytesMessage({ data: fragment, messageFinished }),
+        ),
+      );
+    });
+  }
+  return concatBytes(out);
+}
+
+/** Without extensions, each frame arrives as it was sent (one event per frame, whole). */
+function expectedFrames(sends: readonly Send[]): ConnectionEvent[] {
+  return sends.flatMap((entry): ConnectionEvent[] => {
+    if ("payload" in entry) return [entry.kind === "ping" ? new Ping({ payload: entry.payload }) : new Pong({ payload: entry.payload })];
+    return entry.fragments.map((fragment: string | Uint8Array, index) => {
+      const messageFinished = index === entry.fragments.length - 1;
+      return typeof fragment === "string"
+        ? new TextMessage({ data: fragment, messageFinished })
+        : new BytesMessage({ data: fragment, messageFinished });
+    });
+  });
+}
+
+describe("a client and a server Connection", () => {
+  it("round-trip random messages both ways, with and without permessage-deflate, and close cleanly", () => {
+    fc.assert(
+      fc.property(
+        deflateOptions,
+        fc.array(sendItem, { maxLength: 5 }),
+        fc.array(sendItem, { maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.record({ clientCloses: fc.boolean(), code: fc.constantFrom(...VALID_CLOSE_CODES), reason: unicodeText(20) }),
+        fc.integer(),
+        (deflate, toServer, toClient, cuts, close, seed) => {
+          const negotiated = deflate === null ? null : negotiate(deflate.client, { threshold: deflate.serverThreshold });
+          const client = watchedConnection(true, { extensions: negotiated ? [negotiated.client] : [], randomFill: seededFill(seed) }).connection;
+          const server = watchedConnection(false, { extensions: negotiated ? [negotiated.server] : [] }).connection;
+
+          for (const [from, to, sends] of [
+            [client, server, toServer],
+            [server, client, toClient],
+          ] as const) {
+            const wire = sendAll(from, sends);
+            const split = splitAt(wire, cuts.map((cut) => cut % (wire.length + 1)));
+            const events = feedAll(to, split);
+            expect(summarizeEvents(events, false)).toEqual({ events: expectedSummary(sends), close: null, failed: false });
+            if (negotiated === null && split.length === 1) expect(events).toEqual(expectedFrames(sends));
+            expect(to.actor.getSnapshot().value).toEqual(expectedSnapshotValue("OPEN", "idle"));
+            expect(from.actor.getSnapshot().value).toEqual(expectedSnapshotValue("OPEN", "idle"));
+          }
+
+          // The closing handshake, started by either side.
+          const [closer, peer] = close.clientCloses ? [client, server] : [server, client];
+          peer.receiveData(closer.send(new CloseConnection({ code: close.code, reason: close.reason })));
+          const [received] = drain(peer) as CloseConnection[];
+          expect(received).toEqual(new CloseConnection({ code: close.code, reason: close.reason }));
+          expect([closer.state, peer.state]).toEqual(["LOCAL_CLOSING", "REMOTE_CLOSING"]);
+          closer.receiveData(peer.send(received.response()));
+          expect(drain(closer)).toEqual([new CloseConnection({ code: close.code, reason: close.reason })]);
+          expect([closer.state, peer.state]).toEqual(["CLOSED", "CLOSED"]);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("deliver what each side sent, however the other side's bytes are chunked", () => {
+    // The same sends, encoded once, fed to three receivers negotiated alike.
+    fc.assert(
+      fc.property(deflateOptions, fc.array(sendItem, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 8 }), (deflate, sends, cuts) => {
+        const make = () => (deflate === null ? null : negotiate(deflate.client, { threshold: deflate.serverThreshold }));
+        const sender = make();
+        const client = watchedConnection(true, { extensions: sender ? [sender.client] : [] }).connection;
+        const wire = sendAll(client, sends);
+        const feeds = [[wire], splitAt(wire, cuts.map((cut) => cut % (wire.length + 1))), wire.length <= 4096 ? [...bytewise(wire)] : [wire]];
+        for (const chunks of feeds) {
+          const receiver = make();
+          const server = watchedConnection(false, { extensions: receiver ? [receiver.server] : [] }).connection;
+          expect(summarizeEvents(feedAll(server, chunks), false).events).toEqual(expectedSummary(sends));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Arbitrary bytes
+
+/** The largest input a drained Connection may still hold: a whole control frame's header and payload. */
+const MAX_HELD = 2 + 8 + 4 + 125;
+
+describe("arbitrary bytes through a Connection", () => {
+  it("never throw, give events then at most one CloseConnection, and stay bounded", () => {
+    const headerish = fc.constantFrom(0x01, 0x02, 0x00, 0x80, 0x81, 0x82, 0x88, 0x89, 0x8a, 0x91, 0xc1, 0xc2, 0x41);
+    const bytes = fc
+      .array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 8 }),
+          headerish.map((byte) => new Uint8Array([byte])),
+          fc.constantFrom(new Uint8Array([0x7e]), new Uint8Array([0xfe, 0x00]), new Uint8Array([0x80, 0, 0, 0, 0]), new Uint8Array([0x03, 0xe8])),
+        ),
+        { maxLength: 40 },
+      )
+      .map(concatBytes);
+    const maxMessageSize = 64;
+    fc.assert(
+      fc.property(bytes, fc.boolean(), fc.constantFrom("none", "deflate", "offered"), fc.array(fc.nat(), { maxLength: 8 }), (input, client, extension, cuts) => {
+        const outcomes = [[input], splitAt(input, cuts.map((cut) => cut % (input.length + 1))), [...bytewise(input)]].map((chunks) => {
+          // "offered": a PerMessageDeflate that was never negotiated takes no part.
+          const extensions =
+            extension === "none" ? [] : extension === "offered" ? [new PerMessageDeflate()] : [client ? clientDeflate() : serverDeflate()];
+          const { connection, lifecycle } = watchedConnection(client, { extensions, maxMessageSize });
+          const events: ConnectionEvent[] = [];
+          let fed = 0;
+          for (const chunk of chunks) {
+            if (connection.state === "CLOSED") break;
+            connection.receiveData(chunk);
+            fed += chunk.length;
+            expect(connection.bufferedAmount).toBeLessThanOrEqual(fed);
+            for (const event of connection.events()) events.push(event);
+            expect(connection.bufferedAmount).toBeLessThanOrEqual(Math.min(fed, MAX_HELD));
+          }
+          const closes = events.filter((event) => event instanceof CloseConnection);
+          expect(closes.length).toBeLessThanOrEqual(1);
+          if (closes.length === 1) {
+            expect(events.at(-1)).toBe(closes[0]);
+            expect(connection.state).toBe("REMOTE_CLOSING");
+            expect(lifecycle.at(-1)).toMatch(/^(CLOSE_RECEIVED|PROTOCOL_FAILED)$/);
+          } else {
+            expect(connection.state).toBe("OPEN");
+          }
+          let messageSize = 0;
+          for (const event of events) {
+            if (event instanceof TextMessage || event instanceof BytesMessage) {
+              const size = typeof event.data === "string" ? utf8(event.data).length : event.data.length;
+              expect(size).toBeLessThanOrEqual(maxMessageSize);
+              messageSize += size;
+              expect(messageSize).toBeLessThanOrEqual(maxMessageSize);
+              if (event.messageFinished) messageSize = 0;
+            }
+          }
+          // EOF: one abnormal closure, CLOSED, and nothing after that.
+          connection.receiveData(null);
+          expect(drain(connection)).toEqual([new CloseConnection({ code: 1006 })]);
+          expect(connection.state).toBe("CLOSED");
+          connection.receiveData(null);
+          expect(drain(connection)).toEqual([]);
+          const summary = summarizeEvents(events, lifecycle.includes("PROTOCOL_FAILED"));
+          return {
+            close: summary.close?.code ?? null,
+            failed: summary.failed,
+            complete: summary.events.filter((event) => !("complete" in event) || event.complete),
+          };
+        });
+        expect(outcomes[1]).toEqual(outcomes[0]);
+        expect(outcomes[2]).toEqual(outcomes[0]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
