@@ -18,22 +18,26 @@ let slab = new ArrayBuffer(0);
 let slabUsed = SLAB_SIZE;
 
 /**
- * A new zero-filled `Uint8Array` of `size` bytes, 8-byte aligned (so word-wise masking
- * applies).
+ * A new zero-filled `Uint8Array` of `size` bytes. Above 64 bytes it starts at a byte
+ * offset ≡ `alignAs` (mod 4) in its buffer, so that masking from a source with that
+ * alignment can XOR whole 32-bit words straight across.
  *
  * @example
  * ```ts
- * const frame = allocateBytes(2 + payload.length);
+ * const payload = allocateBytes(count, source.byteOffset & 3);
  * ```
  */
-export function allocateBytes(size: number): Uint8Array {
-  if (size <= ON_HEAP_MAX || size > POOLED_MAX) return new Uint8Array(size);
-  if (slabUsed + size > SLAB_SIZE) {
+export function allocateBytes(size: number, alignAs = 0): Uint8Array {
+  if (size <= ON_HEAP_MAX) return new Uint8Array(size);
+  if (size > POOLED_MAX) {
+    return alignAs === 0 ? new Uint8Array(size) : new Uint8Array(new ArrayBuffer(size + alignAs), alignAs, size);
+  }
+  if (slabUsed + alignAs + size > SLAB_SIZE) {
     slab = new ArrayBuffer(SLAB_SIZE);
     slabUsed = 0;
   }
-  const bytes = new Uint8Array(slab, slabUsed, size);
-  slabUsed += (size + 7) & ~7;
+  const bytes = new Uint8Array(slab, slabUsed + alignAs, size);
+  slabUsed += (alignAs + size + 7) & ~7;
   return bytes;
 }
 
@@ -44,15 +48,16 @@ let scratch: ArrayBuffer | null = null;
 /**
  * A view of `size` bytes of one shared, reused buffer, for bytes that are consumed at once
  * and never handed out (the payload of a text frame, decoded straight to a string). The
- * next call overwrites it. `null` when `size` is over 64 KiB.
+ * next call overwrites it. `null` when `size` is over 64 KiB. Aligned as
+ * {@link allocateBytes} aligns.
  *
  * @example
  * ```ts
- * const bytes = scratchBytes(count) ?? allocateBytes(count);
+ * const bytes = scratchBytes(count, alignment) ?? allocateBytes(count, alignment);
  * ```
  */
-export function scratchBytes(size: number): Uint8Array | null {
+export function scratchBytes(size: number, alignAs = 0): Uint8Array | null {
   if (size > SCRATCH_SIZE) return null;
-  scratch ??= new ArrayBuffer(SCRATCH_SIZE);
-  return new Uint8Array(scratch, 0, size);
+  scratch ??= new ArrayBuffer(SCRATCH_SIZE + 4);
+  return new Uint8Array(scratch, alignAs, size);
 }

@@ -52,6 +52,11 @@ export class ByteQueue {
     return this.#first.length - this.#offset;
   }
 
+  /** Where the next byte lies in its buffer, mod 4 (to align copies for word-wise masking). */
+  get alignment(): number {
+    return (this.#first.byteOffset + this.#offset) & 3;
+  }
+
   /** Appends bytes. Big chunks are held as given (not copied); the caller must not change them. */
   push(bytes: Uint8Array): void {
     const size = bytes.length;

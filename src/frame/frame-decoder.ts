@@ -294,7 +294,10 @@ export class FrameDecoder {
     if (this.#maskIsZero && count <= queue.contiguous) {
       payload = queue.takeView(count); // no copy at all
     } else {
-      payload = (this.transientPayload && this.#extensions.length === 0 && scratchBytes(count)) || allocateBytes(count);
+      const alignment = queue.alignment;
+      payload =
+        (this.transientPayload && this.#extensions.length === 0 && scratchBytes(count, alignment)) ||
+        allocateBytes(count, alignment);
       const phase = this.#payloadRead;
       for (let done = 0; done < count; ) {
         const piece = queue.takeView(Math.min(count - done, queue.contiguous));

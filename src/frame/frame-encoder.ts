@@ -130,7 +130,9 @@ export class FrameEncoder {
     const maskBit = this.#client ? 0x80 : 0;
     const lengthSize = length <= MAX_CONTROL_PAYLOAD ? 0 : length <= 0xffff ? 2 : 8;
     const payloadStart = 2 + lengthSize + (this.#client ? 4 : 0);
-    const frame = allocateBytes(payloadStart + length);
+    // A client masks the payload into place: align it as the source is, for word-wise XOR.
+    const alignAs = this.#client ? (payload.byteOffset - payloadStart) & 3 : 0;
+    const frame = allocateBytes(payloadStart + length, alignAs);
     frame[0] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
     if (lengthSize === 0) {
       frame[1] = maskBit | length;

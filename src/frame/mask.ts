@@ -16,7 +16,7 @@
  */
 const BYTE_LOOP_MAX = 128;
 /** From this length, when alignments allow, XOR words straight from source to target. */
-const DIRECT_WORDS_FROM = 4096;
+const DIRECT_WORDS_FROM = 512;
 /** Word views of buffers up to this size are cached (bigger ones are cheap to view anew). */
 const CACHED_VIEW_MAX = 64 * 1024;
 

@@ -192,8 +192,12 @@ describe("FrameProtocol properties", () => {
             complete: summary.events.filter((event) => !("complete" in event) || event.complete),
           };
         });
-        expect(outcomes[1]).toEqual(outcomes[0]);
-        expect(outcomes[2]).toEqual(outcomes[0]);
+        // The fake extension transforms each chunk on its own (upper-casing with U+FFFD
+        // replacement), so only without it must the chunking not matter.
+        if (!withExtension) {
+          expect(outcomes[1]).toEqual(outcomes[0]);
+          expect(outcomes[2]).toEqual(outcomes[0]);
+        }
       }),
       { numRuns: 400 },
     );
