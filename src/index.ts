@@ -59,7 +59,12 @@ export {
   type ExtensionOffer,
   type ExtensionParam,
 } from "./extensions/extension-header.js";
-export { clientExtensionsHandshake, serverExtensionsHandshake } from "./handshake/extensions-handshake.js";
+export {
+  clientExtensionsHandshake,
+  clientExtensionsOffer,
+  serverExtensionsHandshake,
+  type ExtensionsOffer,
+} from "./handshake/extensions-handshake.js";
 export { acceptToken, generateNonce } from "./handshake/accept.js";
 export { DEFAULT_LIMITS, type FrameLimits } from "./frame/limits.js";
 export { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./handshake/http-head.js";

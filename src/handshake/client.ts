@@ -11,13 +11,12 @@ import type { Extension } from "../extensions/extension.js";
 import { parseExtensionHeader } from "../extensions/extension-header.js";
 import { acceptToken, isValidNonce } from "./accept.js";
 import { encodeHead } from "./bytes.js";
-import { clientExtensionsHandshake } from "./extensions-handshake.js";
+import { clientExtensionsHandshake, clientExtensionsOffer } from "./extensions-handshake.js";
 import {
   excerpt,
   groupHeaders,
   listHasToken,
   requireExtraHeaders,
-  requireHeaderValue,
   requireSubprotocol,
   requireTarget,
   splitCommaList,
@@ -99,52 +98,16 @@ export function buildRequest(request: Request, nonce: string): ClientRequest {
     }
     headers.push(["Sec-WebSocket-Protocol", request.subprotocols.join(", ")]);
   }
-  const offers: string[] = [];
-  const offeredExtensions: Extension[] = [];
-  const names = new Set<string>();
   for (const extension of request.extensions) {
     if (!isExtension(extension)) {
       throw new LocalProtocolError("Request.extensions must hold Extension objects (such as PerMessageDeflate) to send");
     }
-    if (names.has(extension.name)) {
-      throw new LocalProtocolError(`Extension ${extension.name} is listed twice in Request.extensions: offer it once`);
-    }
-    names.add(extension.name);
-    const offer = offerItem(extension);
-    if (offer !== null) {
-      offers.push(offer);
-      offeredExtensions.push(extension);
-    }
   }
-  if (offers.length > 0) headers.push(["Sec-WebSocket-Extensions", offers.join(", ")]);
+  const { header, offered: offeredExtensions } = clientExtensionsOffer(request.extensions as readonly Extension[]);
+  if (header !== null) headers.push(["Sec-WebSocket-Extensions", header]);
   requireExtraHeaders(request.extraHeaders, REQUEST_RESERVED);
   headers.push(...request.extraHeaders);
   return { bytes: encodeHead(`GET ${request.target} HTTP/1.1`, headers), offeredExtensions };
-}
-
-/** One extension's offer item, or null when it offers nothing. */
-function offerItem(extension: Extension): string | null {
-  let offer: string | boolean | null;
-  try {
-    offer = extension.offer();
-  } catch (error) {
-    throw new LocalProtocolError(
-      `Extension ${extension.name}: offer() threw: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (offer === false || offer === null || offer === undefined) return null;
-  if (offer !== true && typeof offer !== "string") {
-    throw new LocalProtocolError(`Extension ${extension.name}: offer() must return a string, true, false or null`);
-  }
-  const item = offer === true || offer === "" ? extension.name : `${extension.name}; ${offer}`;
-  requireHeaderValue("Sec-WebSocket-Extensions", item);
-  const parsed = parseExtensionHeader(item);
-  if (parsed === null || parsed.length !== 1 || parsed[0].name !== extension.name) {
-    throw new LocalProtocolError(
-      `Extension ${extension.name}: the offer ${JSON.stringify(item)} is not one valid Sec-WebSocket-Extensions item (RFC 6455 §9.1)`,
-    );
-  }
-  return item;
 }
 
 /** What the client offered, to check the response against. */

@@ -20,6 +20,69 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What {@link clientExtensionsOffer} produced. */
+export interface ExtensionsOffer {
+  /** The `Sec-WebSocket-Extensions` request value, or `null` when nothing is offered. */
+  readonly header: string | null;
+  /** The extensions that made an offer, in order: pass them to {@link clientExtensionsHandshake}. */
+  readonly offered: readonly Extension[];
+}
+
+/**
+ * Client side: the `Sec-WebSocket-Extensions` value offering `extensions`, in order. Each
+ * extension's `offer()`: `true` or `""` offers the bare name, a string `name; <string>`,
+ * `false`/`null` nothing.
+ *
+ * @throws {LocalProtocolError} when an extension is listed twice, or its `offer()` throws
+ *   or returns something that is not one valid header item (RFC 6455 §9.1).
+ * @example
+ * ```ts
+ * const { header, offered } = clientExtensionsOffer([new PerMessageDeflate()]);
+ * // header: "permessage-deflate; client_max_window_bits"; send it as the HTTP/2 header
+ * // sec-websocket-extensions, then clientExtensionsHandshake(acceptedItems, offered).
+ * ```
+ */
+export function clientExtensionsOffer(extensions: readonly Extension[]): ExtensionsOffer {
+  const items: string[] = [];
+  const offered: Extension[] = [];
+  const names = new Set<string>();
+  for (const extension of extensions) {
+    if (names.has(extension.name)) {
+      throw new LocalProtocolError(`Extension ${extension.name} is listed twice: offer it once`);
+    }
+    names.add(extension.name);
+    const item = offerItem(extension);
+    if (item !== null) {
+      items.push(item);
+      offered.push(extension);
+    }
+  }
+  return { header: items.length === 0 ? null : items.join(", "), offered };
+}
+
+/** One extension's offer item, or null when it offers nothing. */
+function offerItem(extension: Extension): string | null {
+  let offer: string | boolean | null;
+  try {
+    offer = extension.offer();
+  } catch (error) {
+    throw new LocalProtocolError(`Extension ${extension.name}: offer() threw: ${errorText(error)}`);
+  }
+  if (offer === false || offer === null || offer === undefined) return null;
+  if (offer !== true && typeof offer !== "string") {
+    throw new LocalProtocolError(`Extension ${extension.name}: offer() must return a string, true, false or null`);
+  }
+  const item = offer === true || offer === "" ? extension.name : `${extension.name}; ${offer}`;
+  requireHeaderValue("Sec-WebSocket-Extensions", item);
+  const parsed = parseExtensionHeader(item);
+  if (parsed === null || parsed.length !== 1 || parsed[0].name !== extension.name) {
+    throw new LocalProtocolError(
+      `Extension ${extension.name}: the offer ${JSON.stringify(item)} is not one valid Sec-WebSocket-Extensions item (RFC 6455 §9.1)`,
+    );
+  }
+  return item;
+}
+
 /**
  * Server side: chooses extensions from the client's offers and returns the
  * `Sec-WebSocket-Extensions` response value, or `null` when none was accepted.

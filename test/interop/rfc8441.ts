@@ -16,6 +16,7 @@ import {
   ConnectionType,
   PerMessageDeflate,
   clientExtensionsHandshake,
+  clientExtensionsOffer,
   parseExtensionHeader,
   serverExtensionsHandshake,
   type Extension,
@@ -121,11 +122,7 @@ export async function connectWebSocket(session: ClientHttp2Session, options: Con
     }
   }
   const extensions = options.extensions ?? [new PerMessageDeflate()];
-  const offers = extensions.flatMap((extension) => {
-    const offer = extension.offer();
-    if (offer === false || offer === null) return [];
-    return [offer === true || offer === "" ? extension.name : `${extension.name}; ${offer}`];
-  });
+  const { header: offer, offered } = clientExtensionsOffer(extensions);
   const subprotocols = options.subprotocols ?? [];
 
   const stream = session.request(
@@ -135,7 +132,7 @@ export async function connectWebSocket(session: ClientHttp2Session, options: Con
       ":scheme": "http",
       ":path": options.path,
       "sec-websocket-version": "13",
-      ...(offers.length === 0 ? {} : { "sec-websocket-extensions": offers.join(", ") }),
+      ...(offer === null ? {} : { "sec-websocket-extensions": offer }),
       ...(subprotocols.length === 0 ? {} : { "sec-websocket-protocol": subprotocols.join(", ") }),
     },
     { endStream: false },
@@ -158,7 +155,7 @@ export async function connectWebSocket(session: ClientHttp2Session, options: Con
   }
   let negotiated: Extension[];
   try {
-    negotiated = clientExtensionsHandshake(accepted, extensions);
+    negotiated = clientExtensionsHandshake(accepted, offered);
   } catch (error) {
     // A RemoteProtocolError: the server accepted what was not offered, or bad parameters.
     stream.close();
