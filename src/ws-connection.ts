@@ -96,6 +96,7 @@ export class WSConnection {
   #bodyReader: RejectBodyReader | null = null;
   #bodyWriter: RejectBodyWriter | null = null;
   #listeners: Map<string, Set<Listener<never>>> | null = null;
+  #flushing = false;
 
   constructor(type: ConnectionType, options: WSConnectionOptions = {}) {
     if (type !== ConnectionType.CLIENT && type !== ConnectionType.SERVER) {
@@ -186,6 +187,10 @@ export class WSConnection {
   /**
    * Subscribes to events of one type (`"*"` for all); while any listener is registered,
    * `receiveData` delivers events at once. Returns a function that unsubscribes.
+   *
+   * Frames that arrived with the request are parsed once the server accepts: accepted
+   * from within a `Request` listener, they are delivered right after it returns;
+   * accepted later, with the next `receiveData` call (or iterate `events()`).
    */
   on<T extends EventType>(type: T, listener: Listener<EventByType[T]>): () => void;
   on(type: "*", listener: Listener<AnyEvent>): () => void;
@@ -379,13 +384,19 @@ export class WSConnection {
   }
 
   #flushListeners(): void {
-    while (this.#listeners !== null) {
-      const next = this.events().next();
-      if (next.done === true) return;
-      const event = next.value;
-      const listeners = this.#listeners;
-      for (const listener of listeners.get(event.type) ?? []) (listener as Listener<AnyEvent>)(event);
-      for (const listener of listeners.get("*") ?? []) (listener as Listener<AnyEvent>)(event);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#listeners !== null) {
+        const next = this.events().next();
+        if (next.done === true) return;
+        const event = next.value;
+        const listeners = this.#listeners;
+        for (const listener of listeners.get(event.type) ?? []) (listener as Listener<AnyEvent>)(event);
+        for (const listener of listeners.get("*") ?? []) (listener as Listener<AnyEvent>)(event);
+      }
+    } finally {
+      this.#flushing = false;
     }
   }
 }
