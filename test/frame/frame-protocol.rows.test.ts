@@ -34,7 +34,7 @@ describe("hardening rows F01–F53, G02: FrameProtocol", () => {
     it(`${row.id} ${row.title}`, () => {
       const whole = concatBytes(row.input);
       expectRow(row, row.input, "as listed");
-      expectRow(row, [whole], "as one chunk");
+      if (row.input.length > 1) expectRow(row, [whole], "as one chunk");
       if (!row.big) expectRow(row, bytewise(whole), "byte by byte");
       fc.assert(
         fc.property(cutsFor(whole.length), (cuts) => {
