@@ -36,16 +36,65 @@ export function drain(connection: Connection): ConnectionEvent[] {
 }
 
 /**
+ * The state a caller sees right after taking `event` must be the one the event implies
+ * (DESIGN.md: parsing is lazy, "the state seen by the caller after an event is the state
+ * that event implies"). Returns what is wrong, or null.
+ */
+export function stateMismatch(connection: Connection, event: ConnectionEvent): string | null {
+  const value = connection.actor.getSnapshot().value as unknown;
+  const state = connection.state;
+  if (event.type === "CloseConnection") {
+    return state === "REMOTE_CLOSING" || state === "CLOSED" ? null : `${state} right after a CloseConnection`;
+  }
+  if (event.type !== "TextMessage" && event.type !== "BytesMessage") return null;
+  const inbound =
+    typeof value === "object" && value !== null && "OPEN" in value
+      ? (value as { OPEN: { inbound: string } }).OPEN.inbound
+      : typeof value === "object" && value !== null && "LOCAL_CLOSING" in value
+        ? (value as { LOCAL_CLOSING: string }).LOCAL_CLOSING
+        : null;
+  const expected = event.messageFinished ? "idle" : event.type === "TextMessage" ? "receivingText" : "receivingBinary";
+  return inbound === expected ? null : `inbound ${String(inbound)} right after a ${event.type} (messageFinished ${event.messageFinished})`;
+}
+
+/**
  * Feeds the chunks one by one, draining events after each, the way a transport loop
- * does: it stops reading once the connection is CLOSED.
+ * does: it stops reading once the connection is CLOSED. Throws when the state seen
+ * after an event is not the one it implies.
  */
 export function feedAll(connection: Connection, chunks: Iterable<Uint8Array>): ConnectionEvent[] {
   const events: ConnectionEvent[] = [];
   for (const chunk of chunks) {
     if (connection.state === "CLOSED") break;
     connection.receiveData(chunk);
-    for (const event of connection.events()) events.push(event);
+    for (const event of connection.events()) {
+      const mismatch = stateMismatch(connection, event);
+      if (mismatch !== null) throw new Error(`event ${events.length}: ${mismatch}`);
+      events.push(event);
+    }
   }
+  return events;
+}
+
+/**
+ * The same in push mode: a `"*"` listener takes the events while `receiveData` runs.
+ * Listeners must see the state each event implies too.
+ */
+export function feedAllPushed(connection: Connection, chunks: Iterable<Uint8Array>): ConnectionEvent[] {
+  const events: ConnectionEvent[] = [];
+  const problems: string[] = [];
+  const off = connection.on("*", (event) => {
+    const mismatch = stateMismatch(connection, event as ConnectionEvent);
+    if (mismatch !== null) problems.push(`event ${events.length}: ${mismatch}`);
+    events.push(event as ConnectionEvent);
+  });
+  for (const chunk of chunks) {
+    if (connection.state === "CLOSED") break;
+    connection.receiveData(chunk);
+    if (drain(connection).length > 0) problems.push("events() yielded something in push mode");
+  }
+  off();
+  if (problems.length > 0) throw new Error(problems.join("; "));
   return events;
 }
 

@@ -9,7 +9,8 @@
  *   exactly when spec §2.2's table, amended by DESIGN.md (a Pong may answer while
  *   LOCAL_CLOSING; a fragmented message's continuations must keep its type), allows it,
  *   gives the right frame and lands where the machine says; a refused send throws
- *   LocalProtocolError and changes nothing;
+ *   LocalProtocolError and changes nothing, and so does a malformed one (lone surrogate,
+ *   126-byte Ping, close code 1006, bytes of the wrong type);
  * - every receivable input (data frames of each kind, ping, pong, close, a bad frame,
  *   EOF) gives the events RFC 6455 implies and lands where the machine says.
  */
@@ -164,6 +165,17 @@ const SENDS = {
   "RejectData unfinished": () => new RejectData({ data: utf8("no"), bodyFinished: false }),
 } satisfies Record<string, () => Event>;
 type SendKind = keyof typeof SENDS;
+
+/** A malformed event of each kind a Connection sends: always refused, whatever the state. */
+const MALFORMED: Partial<Record<SendKind, () => Event>> = {
+  "TextMessage final": () => new TextMessage({ data: "a\uD800" }), // a lone surrogate
+  "TextMessage fragment": () => new TextMessage({ data: "a\uD800", messageFinished: false }),
+  "BytesMessage final": () => new BytesMessage({ data: "x" as unknown as Uint8Array }),
+  "BytesMessage fragment": () => new BytesMessage({ data: "x" as unknown as Uint8Array, messageFinished: false }),
+  Ping: () => new Ping({ payload: new Uint8Array(126) }),
+  Pong: () => new Pong({ payload: new Uint8Array(126) }),
+  CloseConnection: () => new CloseConnection({ code: 1006 }),
+};
 
 const SEND_FOR_MACHINE_EVENT: Record<string, SendKind> = {
   SEND_TEXT: "TextMessage final",
@@ -373,6 +385,24 @@ for (const role of ROLES) {
           // Only a change of state costs the statechart an event.
           expect(lifecycle.slice(before), label).toEqual(key(next.value) === name ? [] : [type]);
         }
+      });
+
+      it(`${name} (${route}): a malformed send is refused and changes nothing, even where its kind is allowed`, () => {
+        const driver = replay(role, path.steps);
+        const lifecycle = driver.watched.lifecycle;
+        const before = lifecycle.length;
+        for (const [kind, make] of Object.entries(MALFORMED)) {
+          let bytes: Uint8Array | undefined;
+          expect(() => {
+            bytes = driver.connection.send(make());
+          }, `${kind} in ${name}`).toThrow(LocalProtocolError);
+          expect(bytes).toBeUndefined();
+          expect(driver.value, `${kind} in ${name}`).toEqual(path.state.value);
+        }
+        expect(lifecycle.length).toBe(before);
+        // Still usable: a well-formed send of an allowed kind goes through afterwards.
+        const allowed = (Object.keys(SENDS) as SendKind[]).find((kind) => legal(kind, path.state.value));
+        if (allowed !== undefined) expect(readFrame(driver.connection.send(SENDS[allowed]()))?.opcode).toBe(expectedFrame(allowed, path.state.value).opcode);
       });
 
       it(`${name} (${route}): every input gives what RFC 6455 says and lands where the machine says`, () => {

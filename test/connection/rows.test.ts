@@ -1,8 +1,10 @@
 /**
  * The hardening catalogue through a real `Connection`: the frame rows of
  * `test/fixtures/frame-rows.ts` (F01–F53, G02) and the compression rows Z01–Z24 / R1–R5,
- * each fed as listed, whole, byte by byte and in random splits (server rows also
- * re-masked with random keys). Every feed must give the row's events (data chunks joined
+ * each fed as listed, whole, byte by byte (rows under 100 kB) and in random splits (small
+ * server rows also re-masked with random keys), with events pulled from `events()`,
+ * pushed to an `on("*")` listener, or the first piece given as `trailingData`. Every feed
+ * must give the row's events (data chunks joined
  * per message) and close code, the state the outcome implies (OPEN / REMOTE_CLOSING …),
  * and a statechart snapshot that agrees with it. Then the lifecycle is finished the way
  * an application would: a failure or peer Close is answered with `send(event.response())`
@@ -27,7 +29,7 @@ import {
 } from "../fixtures/frame-rows.js";
 import { bytewise, remask, seededFill, splitAt } from "../frame/helpers.js";
 import { COMPRESSION_ROWS, type CompressionRow } from "./compression-rows.js";
-import { closePayload, drain, expectedSnapshotValue, feedAll, readFrame, watchedConnection, type Watched } from "./helpers.js";
+import { closePayload, drain, expectedSnapshotValue, feedAll, feedAllPushed, readFrame, watchedConnection, type Watched } from "./helpers.js";
 
 type Row = FrameRow & Partial<Pick<CompressionRow, "extensions" | "cutBeforeClose">>;
 type Start = "open" | "closing";
@@ -69,17 +71,31 @@ interface Run {
   readonly closeEvent: CloseConnection | null;
 }
 
+/**
+ * How events are taken: `pull` iterates `events()` after each chunk, `push` listens with
+ * `on("*")`, `trailing` hands the first chunk to the constructor as `trailingData`.
+ */
+type Mode = "pull" | "push" | "trailing";
+
 /** One feed of a row: checks events, close, state, snapshot and lifecycle facts. */
-function runRow(row: Row, chunks: Iterable<Uint8Array>, how: string, start: Start): Run {
+function runRow(row: Row, chunks: Iterable<Uint8Array>, how: string, start: Start, mode: Mode = "pull"): Run {
   const label = `${row.id} (${start}) fed ${how}`;
-  const watched = watchedConnection(row.role === "client", optionsOf(row));
+  let rest = chunks;
+  let options = optionsOf(row);
+  if (mode === "trailing") {
+    const [first, ...others] = [...chunks];
+    options = { ...options, trailingData: first };
+    // An empty read first: the trailing data is parsed as soon as events are taken.
+    rest = [new Uint8Array(0), ...others];
+  }
+  const watched = watchedConnection(row.role === "client", options);
   const { connection, lifecycle } = watched;
   if (start === "closing") {
     const close = readFrame(connection.send(new CloseConnection({ code: 1000 })));
     expect(close?.opcode, label).toBe(8);
     expect(connection.state, label).toBe("LOCAL_CLOSING");
   }
-  const events = feedAll(connection, chunks);
+  const events = mode === "push" ? feedAllPushed(connection, rest) : feedAll(connection, rest);
   const failed = lifecycle.includes("PROTOCOL_FAILED");
   const outcome = summarizeEvents(events, failed);
   const { outcome: compared, problems } = comparable(row, outcome);
@@ -195,9 +211,14 @@ function runAllFeeds(row: Row, start: Start): void {
     }
   }
   for (const [how, chunks] of feeds) finish(row, runRow(row, chunks, how, start), `${row.id} (${start}) fed ${how}`);
-  if (start === "open" && row.role === "server") {
+  // Push mode and trailing data: the same outcome.
+  const others: Array<[string, Iterable<Uint8Array>, Mode]> = [["whole, pushed", [whole], "push"]];
+  if (!row.big) others.push(["byte by byte, pushed", bytewise(whole), "push"]);
+  if (start === "open") others.push(["first piece as trailingData, then as listed", row.input, "trailing"]);
+  for (const [how, chunks, mode] of others) finish(row, runRow(row, chunks, how, start, mode), `${row.id} (${start}) fed ${how}`);
+  if (start === "open" && row.role === "server" && !row.big) {
     // Frames to a server, masked with random keys instead of the catalogue's 00000000.
-    for (const seed of seedsOf(row, row.big ? 1 : 2)) {
+    for (const seed of seedsOf(row, 2)) {
       const fill = seededFill(seed);
       const masked = remask(whole, () => {
         const key = new Uint8Array(4);
