@@ -186,13 +186,13 @@ export class Connection {
       case "TextMessage": {
         const data = (event as TextMessage).data;
         if (typeof data !== "string") throw new LocalProtocolError("TextMessage.data must be a string; use BytesMessage for bytes.");
-        bytes = frames.encodeData(data, this.#lifecycle.sending, (event as TextMessage).messageFinished);
+        bytes = frames.encodeData(data, this.#lifecycle.sending, (event as TextMessage).messageFinished, (event as TextMessage).compress);
         break;
       }
       case "BytesMessage": {
         const data = (event as BytesMessage).data;
         if (!(data instanceof Uint8Array)) throw new LocalProtocolError("BytesMessage.data must be a Uint8Array; use TextMessage for text.");
-        bytes = frames.encodeData(data, this.#lifecycle.sending, (event as BytesMessage).messageFinished);
+        bytes = frames.encodeData(data, this.#lifecycle.sending, (event as BytesMessage).messageFinished, (event as BytesMessage).compress);
         break;
       }
       case "Ping":

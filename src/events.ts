@@ -3,7 +3,9 @@
  *
  * Every event is immutable, is built from one options object, and carries a `type`
  * discriminant equal to its class name, so both `instanceof` and `switch (event.type)`
- * work.
+ * work. Fields are `readonly`; the handshake events are also frozen at run time, while the
+ * data-plane events (messages, pings, pongs, closes) are not: `Object.freeze` would cost
+ * about as much as parsing a small frame.
  */
 import type { Extension } from "./extensions/extension.js";
 
@@ -197,7 +199,6 @@ export class CloseConnection extends Event {
     super();
     this.code = init.code;
     this.reason = init.reason ?? "";
-    Object.freeze(this);
   }
 
   /** The Close to send back: same code and reason (RFC 6455 §5.5.1). */
@@ -213,6 +214,12 @@ export interface TextMessageInit {
   frameFinished?: boolean;
   /** Whether this chunk completes the message; `false` sends a fragment. */
   messageFinished?: boolean;
+  /**
+   * Sending only: `false` sends this message uncompressed, `true` compresses it even when
+   * small; unset lets a compressing extension decide (permessage-deflate: `threshold`).
+   * Give it on a message's first fragment.
+   */
+  compress?: boolean;
 }
 
 /**
@@ -229,13 +236,15 @@ export class TextMessage extends Event {
   readonly data: string;
   readonly frameFinished: boolean;
   readonly messageFinished: boolean;
+  /** Sending only: the compression wish (see the init option). */
+  readonly compress: boolean | undefined;
 
   constructor(init: TextMessageInit) {
     super();
     this.data = init.data;
     this.frameFinished = init.frameFinished ?? true;
     this.messageFinished = init.messageFinished ?? true;
-    Object.freeze(this);
+    this.compress = init.compress;
   }
 }
 
@@ -246,6 +255,12 @@ export interface BytesMessageInit {
   frameFinished?: boolean;
   /** Whether this chunk completes the message; `false` sends a fragment. */
   messageFinished?: boolean;
+  /**
+   * Sending only: `false` sends this message uncompressed, `true` compresses it even when
+   * small; unset lets a compressing extension decide (permessage-deflate: `threshold`).
+   * Give it on a message's first fragment.
+   */
+  compress?: boolean;
 }
 
 /**
@@ -263,13 +278,15 @@ export class BytesMessage extends Event {
   readonly data: Uint8Array;
   readonly frameFinished: boolean;
   readonly messageFinished: boolean;
+  /** Sending only: the compression wish (see the init option). */
+  readonly compress: boolean | undefined;
 
   constructor(init: BytesMessageInit) {
     super();
     this.data = init.data;
     this.frameFinished = init.frameFinished ?? true;
     this.messageFinished = init.messageFinished ?? true;
-    Object.freeze(this);
+    this.compress = init.compress;
   }
 }
 
@@ -288,7 +305,6 @@ export class Ping extends Event {
   constructor(init: { payload?: Uint8Array } = {}) {
     super();
     this.payload = init.payload ?? EMPTY_BYTES;
-    Object.freeze(this);
   }
 
   /** The Pong that answers this Ping (same payload, RFC 6455 §5.5.3). */
@@ -312,7 +328,6 @@ export class Pong extends Event {
   constructor(init: { payload?: Uint8Array } = {}) {
     super();
     this.payload = init.payload ?? EMPTY_BYTES;
-    Object.freeze(this);
   }
 }
 

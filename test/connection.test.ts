@@ -15,6 +15,8 @@ import {
 import { Connection } from "../src/connection.js";
 import { CloseReason, ConnectionState, ConnectionType } from "../src/constants.js";
 import { LocalProtocolError } from "../src/errors.js";
+import { PerMessageDeflate } from "../src/extensions/permessage-deflate.js";
+import { clientExtensionsOffer, serverExtensionsHandshake } from "../src/handshake/extensions-handshake.js";
 
 const hex = (s: string) => new Uint8Array(s.replace(/\s+/g, "").match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -288,5 +290,31 @@ describe("Connection inspection", () => {
     [...server.events()];
     server.send(new CloseConnection({ code: 1000 }));
     expect(seen.filter((t) => !t.startsWith("xstate."))).toEqual(["CLOSE_RECEIVED", "SEND_CLOSE"]);
+  });
+});
+
+describe("Connection per-message compression", () => {
+  function deflatePair(): [Connection, Connection] {
+    const serverPmd = new PerMessageDeflate();
+    const answer = serverExtensionsHandshake([clientExtensionsOffer([new PerMessageDeflate()]).header!], [serverPmd])!;
+    const clientPmd = new PerMessageDeflate();
+    clientPmd.offer();
+    clientPmd.finalize(answer);
+    return [new Connection(ConnectionType.CLIENT, { extensions: [clientPmd] }), new Connection(ConnectionType.SERVER, { extensions: [serverPmd] })];
+  }
+
+  it("compress: true compresses a message below the threshold; compress: false sends a big one plain", () => {
+    const [client, server] = deflatePair();
+    const small = client.send(new TextMessage({ data: "tiny", compress: true }));
+    expect(small[0] & 0x40).toBe(0x40); // RSV1: compressed
+    const big = "x".repeat(4096);
+    const plain = client.send(new TextMessage({ data: big, compress: false }));
+    expect(plain[0] & 0x40).toBe(0);
+    expect(plain.length).toBe(4096 + 2 + 2 + 4);
+    const defaulted = client.send(new TextMessage({ data: big }));
+    expect(defaulted[0] & 0x40).toBe(0x40); // above the 1024-byte threshold
+    expect(defaulted.length).toBeLessThan(100);
+    server.receiveData(new Uint8Array([...small, ...plain, ...defaulted]));
+    expect([...server.events()].map((e) => (e as TextMessage).data)).toEqual(["tiny", big, big]);
   });
 });

@@ -39,6 +39,8 @@ const EMPTY = new Uint8Array(0);
 /** What extension hooks see: the role, and the budget left in the current inbound message. */
 class HookContext implements FrameContext {
   readonly client: boolean;
+  /** The message being sent asked to be compressed (true), not (false), or left it to the extension. */
+  outboundCompress: boolean | undefined = undefined;
   readonly #messages: MessageDecoder;
 
   constructor(client: boolean, messages: MessageDecoder) {
@@ -80,6 +82,7 @@ export class FrameProtocol {
   readonly #decoder: FrameDecoder;
   readonly #messages: MessageDecoder;
   readonly #encoder: FrameEncoder;
+  readonly #context: HookContext;
   #failed = false;
 
   /**
@@ -97,7 +100,7 @@ export class FrameProtocol {
     const limits = resolveLimits(options);
     const extensions = (options.extensions ?? []).filter((extension) => extension.enabled());
     this.#messages = new MessageDecoder(limits);
-    const context = new HookContext(client, this.#messages);
+    const context = (this.#context = new HookContext(client, this.#messages));
     this.#decoder = new FrameDecoder({ client, extensions, context, maxFrameSize: limits.maxFrameSize });
     const maskKeys = randomFill === undefined ? defaultMaskKeys : new MaskKeySource(randomFill);
     this.#encoder = new FrameEncoder({ client, extensions, context, maskKeys });
@@ -197,17 +200,27 @@ export class FrameProtocol {
   /**
    * One data frame: a string is sent as TEXT (UTF-8), a Uint8Array as BINARY;
    * `continuation` sends opcode CONTINUATION instead (the caller decides whether a
-   * message is in progress). `fin` ends the message.
+   * message is in progress). `fin` ends the message. `compress` is the message's wish for
+   * a compressing extension (`FrameContext.outboundCompress`); leave it undefined to let
+   * the extension decide (permessage-deflate: its size threshold).
    *
    * @throws LocalProtocolError when `data` is neither, or a string with a lone surrogate.
    */
-  encodeData(data: string | Uint8Array, continuation: boolean, fin: boolean): Uint8Array {
-    if (typeof data === "string") {
-      return this.#encoder.encodeText(continuation ? Opcode.CONTINUATION : Opcode.TEXT, data, fin);
+  encodeData(data: string | Uint8Array, continuation: boolean, fin: boolean, compress?: boolean): Uint8Array {
+    const opcode = continuation ? Opcode.CONTINUATION : typeof data === "string" ? Opcode.TEXT : Opcode.BINARY;
+    if (compress === undefined) return this.#encodeData(data, opcode, fin);
+    // The wish reaches the extensions through FrameContext.outboundCompress for this frame only.
+    this.#context.outboundCompress = compress;
+    try {
+      return this.#encodeData(data, opcode, fin);
+    } finally {
+      this.#context.outboundCompress = undefined;
     }
-    if (data instanceof Uint8Array) {
-      return this.#encoder.encode(continuation ? Opcode.CONTINUATION : Opcode.BINARY, data, fin);
-    }
+  }
+
+  #encodeData(data: string | Uint8Array, opcode: number, fin: boolean): Uint8Array {
+    if (typeof data === "string") return this.#encoder.encodeText(opcode, data, fin);
+    if (data instanceof Uint8Array) return this.#encoder.encode(opcode, data, fin);
     throw new LocalProtocolError(
       `Message data must be a string (sent as TEXT) or a Uint8Array (sent as BINARY); got ${describeValue(data)}.`,
     );
