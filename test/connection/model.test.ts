@@ -13,9 +13,12 @@
  *   126-byte Ping, close code 1006, bytes of the wrong type);
  * - every receivable input (data frames of each kind, ping, pong, close, a bad frame,
  *   EOF) gives the events RFC 6455 implies and lands where the machine says.
+ * Random walks mixing all of these (legal or not) keep the engine and the model in step,
+ * and a sample of the machine's simple paths is replayed step by step.
  */
 import { describe, expect, it } from "vitest";
-import { transition, type SnapshotFrom } from "xstate";
+import fc from "fast-check";
+import { getInitialSnapshot, transition, type SnapshotFrom } from "xstate";
 import { getShortestPaths, getSimplePaths } from "xstate/graph";
 import { connectionMachine, type ConnectionMachineEvent, type ConnectionMachineEventType } from "../../machines/connection.machine.js";
 import type { ConnectionEvent } from "../../src/connection.js";
@@ -430,6 +433,52 @@ for (const role of ROLES) {
     }
   });
 }
+
+describe("random walks: any mix of sends, inputs and misuse, the engine and the model in step", () => {
+  type Action = { send: SendKind } | { input: Input };
+  const actions: Action[] = [...(Object.keys(SENDS) as SendKind[]).map((send) => ({ send })), ...INPUTS.map((input) => ({ input }))];
+
+  it("for both roles, every step does what the table and RFC 6455 say, and the snapshots agree", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ROLES), fc.array(fc.constantFrom(...actions), { maxLength: 40 }), (role, walk) => {
+        const driver = new Driver(role);
+        const lifecycle = driver.watched.lifecycle;
+        let model: MachineSnapshot = getInitialSnapshot(connectionMachine, { role, opened: true });
+        expect(driver.value).toEqual(model.value);
+        for (const [index, action] of walk.entries()) {
+          const label = `step ${index}: ${JSON.stringify(action)} in ${key(model.value)}`;
+          const before = lifecycle.length;
+          let facts: string[] = [];
+          if ("send" in action) {
+            if (!legal(action.send, model.value)) {
+              expect(() => driver.connection.send(SENDS[action.send]()), label).toThrow(LocalProtocolError);
+            } else {
+              const frame = readFrame(driver.connection.send(SENDS[action.send]()));
+              expect(frame?.opcode, label).toBe(expectedFrame(action.send, model.value).opcode);
+              const type = MACHINE_EVENT_FOR_SEND[action.send] as string;
+              facts = key(machineAfter(model, [type]).value) === key(model.value) ? [] : [type];
+              model = machineAfter(model, [type]);
+            }
+          } else {
+            const expected = reaction(action.input, model.value);
+            const bytes = inputBytes(driver, action.input);
+            if (expected === "refused") {
+              expect(() => driver.connection.receiveData(bytes), label).toThrow(LocalProtocolError);
+            } else {
+              expect(driver.feed(bytes).map(summarize), label).toEqual(expected.emitted);
+              facts = expected.facts;
+              model = machineAfter(model, facts);
+              expect(driver.connection.state, label).toBe(expected.top);
+            }
+          }
+          expect(lifecycle.slice(before), label).toEqual(facts);
+          expect(driver.value, label).toEqual(model.value);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
 
 describe("longer histories: simple paths of the statechart replayed on real Connections", () => {
   // Every simple path (no state visited twice) of a bare Connection, sampled evenly so the

@@ -181,22 +181,31 @@ describe("valid frame streams through a Connection", () => {
 // ---------------------------------------------------------------------------------------
 // Round trips between two Connections
 
+/** A message (maybe with a Ping sent between two of its fragments) or a control frame. */
 type Send =
-  | { kind: "text"; fragments: string[] }
-  | { kind: "bytes"; fragments: Uint8Array[] }
+  | { kind: "text"; fragments: string[]; pingAfter: number | null }
+  | { kind: "bytes"; fragments: Uint8Array[]; pingAfter: number | null }
   | { kind: "ping" | "pong"; payload: Uint8Array };
 
+const BETWEEN = new TextEncoder().encode("between");
+const pingAfter = fc.option(fc.nat(2), { nil: null });
+
 const sendItem: fc.Arbitrary<Send> = fc.oneof(
-  fc.record({ kind: fc.constant("text" as const), fragments: fc.array(unicodeText(40), { minLength: 1, maxLength: 4 }) }),
+  fc.record({ kind: fc.constant("text" as const), fragments: fc.array(unicodeText(40), { minLength: 1, maxLength: 4 }), pingAfter }),
   fc.record({
     kind: fc.constant("bytes" as const),
     fragments: fc.array(
       fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0, 125, 126, 2000).map((n) => new Uint8Array(n).fill(n & 0xff))),
       { minLength: 1, maxLength: 4 },
     ),
+    pingAfter,
   }),
   fc.record({ kind: fc.constantFrom("ping" as const, "pong" as const), payload: fc.uint8Array({ maxLength: 125 }) }),
 );
+
+/** Whether a Ping goes between fragments `index` and `index + 1` of a message. */
+const pingBetween = (entry: { fragments: readonly unknown[]; pingAfter: number | null }, index: number) =>
+  entry.pingAfter === index && index < entry.fragments.length - 1;
 
 const windowBits = fc.option(fc.integer({ min: 9, max: 15 }), { nil: undefined });
 const deflateOptions = fc.option(
@@ -215,15 +224,13 @@ const deflateOptions = fc.option(
 
 /** What the peer must see for `sends`: whole messages and control frames. */
 function expectedSummary(sends: readonly Send[]): SummaryEvent[] {
-  return sends.map((entry): SummaryEvent => {
-    switch (entry.kind) {
-      case "text":
-        return { type: "text", data: entry.fragments.join(""), complete: true };
-      case "bytes":
-        return { type: "bytes", hex: entry.fragments.map(toHex).join(""), complete: true };
-      default:
-        return { type: entry.kind, hex: toHex(entry.payload) };
-    }
+  return sends.flatMap((entry): SummaryEvent[] => {
+    if ("payload" in entry) return [{ type: entry.kind, hex: toHex(entry.payload) }];
+    // A message is listed where its first chunk arrived: before a Ping sent between its fragments.
+    const between: SummaryEvent[] = entry.fragments.some((_, index) => pingBetween(entry, index)) ? [{ type: "ping", hex: toHex(BETWEEN) }] : [];
+    return entry.kind === "text"
+      ? [{ type: "text", data: entry.fragments.join(""), complete: true }, ...between]
+      : [{ type: "bytes", hex: entry.fragments.map(toHex).join(""), complete: true }, ...between];
   });
 }
 
@@ -242,6 +249,7 @@ function sendAll(from: Connection, sends: readonly Send[]): Uint8Array {
           typeof fragment === "string" ? new TextMessage({ data: fragment, messageFinished }) : new BytesMessage({ data: fragment, messageFinished }),
         ),
       );
+      if (pingBetween(entry, index)) out.push(from.send(new Ping({ payload: BETWEEN })));
     });
   }
   return concatBytes(out);
@@ -251,11 +259,11 @@ function sendAll(from: Connection, sends: readonly Send[]): Uint8Array {
 function expectedFrames(sends: readonly Send[]): ConnectionEvent[] {
   return sends.flatMap((entry): ConnectionEvent[] => {
     if ("payload" in entry) return [entry.kind === "ping" ? new Ping({ payload: entry.payload }) : new Pong({ payload: entry.payload })];
-    return entry.fragments.map((fragment: string | Uint8Array, index) => {
+    return entry.fragments.flatMap((fragment: string | Uint8Array, index): ConnectionEvent[] => {
       const messageFinished = index === entry.fragments.length - 1;
-      return typeof fragment === "string"
-        ? new TextMessage({ data: fragment, messageFinished })
-        : new BytesMessage({ data: fragment, messageFinished });
+      const data =
+        typeof fragment === "string" ? new TextMessage({ data: fragment, messageFinished }) : new BytesMessage({ data: fragment, messageFinished });
+      return pingBetween(entry, index) ? [data, new Ping({ payload: BETWEEN })] : [data];
     });
   });
 }
