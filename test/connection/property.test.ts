@@ -3,7 +3,7 @@
  * - valid frame streams (every opcode, fragmented messages with control frames between
  *   fragments, lengths at 0/125/126/65535/65536, masked by role, maybe ending with a
  *   Close), built by this file's own encoder, give the same messages, close and state
- *   whole, byte by byte and in random splits;
+ *   whole, byte by byte and in random splits, also when events are taken a few at a time;
  * - a client and a server Connection, with or without a negotiated permessage-deflate
  *   (random window bits, no-context-takeover, threshold), round-trip random messages,
  *   fragmented or not, both ways, and close cleanly;
@@ -18,7 +18,7 @@ import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../../sr
 import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
 import { concatBytes, summarizeEvents, toHex, type RowOutcome, type SummaryEvent } from "../fixtures/frame-rows.js";
 import { bytewise, seededFill, splitAt, unicodeText, utf8 } from "../frame/helpers.js";
-import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, serverDeflate, watchedConnection, wireFrame } from "./helpers.js";
+import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, serverDeflate, stateMismatch, watchedConnection, wireFrame } from "./helpers.js";
 
 const VALID_CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
 
@@ -140,6 +140,31 @@ function headerCuts(stream: Stream, random: number[]): number[] {
   return cuts;
 }
 
+/**
+ * Feeds the chunks but takes only `takes[i]` events after each read (parsing is lazy),
+ * then everything left: stopping early must lose nothing and reorder nothing.
+ */
+function feedLazily(connection: Connection, chunks: Iterable<Uint8Array>, takes: readonly number[]): ConnectionEvent[] {
+  const events: ConnectionEvent[] = [];
+  const take = (limit: number): void => {
+    const iterator = connection.events();
+    for (let n = 0; n < limit; n++) {
+      const next = iterator.next();
+      if (next.done === true) return;
+      const mismatch = stateMismatch(connection, next.value);
+      if (mismatch !== null) throw new Error(`event ${events.length}: ${mismatch}`);
+      events.push(next.value);
+    }
+  };
+  let read = 0;
+  for (const chunk of chunks) {
+    connection.receiveData(chunk);
+    take(takes.length === 0 ? 0 : takes[read++ % takes.length]);
+  }
+  take(Number.POSITIVE_INFINITY);
+  return events;
+}
+
 describe("valid frame streams through a Connection", () => {
   it("give the same messages, close and state whole, byte by byte and in random splits", () => {
     fc.assert(
@@ -149,7 +174,8 @@ describe("valid frame streams through a Connection", () => {
         fc.boolean(),
         fc.integer(),
         fc.array(fc.nat(), { maxLength: 10 }),
-        (items, close, client, seed, randomCuts) => {
+        fc.array(fc.nat(2), { maxLength: 5 }),
+        (items, close, client, seed, randomCuts, takes) => {
           const stream = buildStream(items, close, client, seed);
           const feeds: Array<[string, Iterable<Uint8Array>]> = [
             ["whole", [stream.wire]],
@@ -157,9 +183,10 @@ describe("valid frame streams through a Connection", () => {
             // Byte by byte: all of it when short, around every frame header otherwise.
             ["byte by byte", stream.wire.length <= 8192 ? bytewise(stream.wire) : splitAt(stream.wire, headerCuts(stream, randomCuts))],
           ];
+          feeds.push(["random splits, taking a few events at a time", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))]);
           for (const [how, chunks] of feeds) {
             const { connection, lifecycle } = watchedConnection(client);
-            const events = feedAll(connection, chunks);
+            const events = how.includes("a few") ? feedLazily(connection, chunks, takes) : feedAll(connection, chunks);
             expect(summarizeEvents(events, false), how).toEqual(stream.expected);
             const state = close === null ? "OPEN" : "REMOTE_CLOSING";
             expect(connection.state, how).toBe(state);
