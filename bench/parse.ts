@@ -1,0 +1,168 @@
+/**
+ * Parse throughput: wstate's `Connection` against ws's `Receiver` (with and without
+ * bufferutil) on identical wire bytes, interleaved round by round.
+ *
+ * What is timed, for both: feeding the bytes and handing every complete message to a
+ * callback in the form an application uses — text as a validated string, binary as one
+ * byte array. wstate yields a message in pieces when its bytes arrive in pieces, so its
+ * side joins them (what an application must do); ws joins them itself. ws delivers text
+ * as a validated Buffer, so its callback calls `toString()` (wstate's text is already a
+ * string). Both validate UTF-8 and enforce a 1 MiB message limit.
+ *
+ *   npx tsx bench/index.ts parse        (ROUNDS=5 by default)
+ */
+import { Connection, ConnectionType, type ConnectionEvent } from "../src/index.js";
+import { freshChunks, wireMessages, type MessageKind } from "./lib/inputs.js";
+import { interleave } from "./lib/interleave.js";
+import { cpuMs, fixed, median, ratio, sizeLabel, type Table } from "./lib/report.js";
+import type { WsCopy } from "./lib/ws-copies.js";
+
+export const PARSE_SIZES = [16, 125, 1024, 16 * 1024, 64 * 1024, 1024 * 1024];
+const MAX_MESSAGE = 1024 * 1024;
+/** Wire bytes per pass (at least 4 messages). */
+const PASS_BYTES = 1024 * 1024;
+/** A sample repeats the pass until it took this long. */
+const SAMPLE_MS = 15;
+
+type Role = "server" | "client";
+type Feed = "64 KiB" | "whole";
+
+interface Sink {
+  messages: number;
+  units: number;
+}
+
+/** One implementation set up for one case: parses the chunks, delivers to the sink. */
+type Parser = (chunks: Buffer[]) => void;
+
+function wstateParser(role: Role, sink: Sink): Parser {
+  const connection = new Connection(role === "server" ? ConnectionType.SERVER : ConnectionType.CLIENT, { maxMessageSize: MAX_MESSAGE });
+  const deliver = (message: string | Uint8Array) => {
+    sink.messages++;
+    sink.units += message.length;
+  };
+  let textPieces: string[] = [];
+  let bytePieces: Uint8Array[] = [];
+  let pieceBytes = 0;
+  const onEvent = (event: ConnectionEvent) => {
+    if (event.type === "TextMessage") {
+      if (event.messageFinished && textPieces.length === 0) return deliver(event.data);
+      textPieces.push(event.data);
+      if (!event.messageFinished) return;
+      const whole = textPieces.join("");
+      textPieces = [];
+      return deliver(whole);
+    }
+    if (event.type === "BytesMessage") {
+      if (event.messageFinished && bytePieces.length === 0) return deliver(event.data);
+      bytePieces.push(event.data);
+      pieceBytes += event.data.length;
+      if (!event.messageFinished) return;
+      const whole = new Uint8Array(pieceBytes);
+      let at = 0;
+      for (const piece of bytePieces) {
+        whole.set(piece, at);
+        at += piece.length;
+      }
+      bytePieces = [];
+      pieceBytes = 0;
+      return deliver(whole);
+    }
+    throw new Error(`unexpected ${event.type}`);
+  };
+  return (chunks) => {
+    for (const chunk of chunks) {
+      connection.receiveData(chunk);
+      for (const event of connection.events()) onEvent(event);
+    }
+  };
+}
+
+function wsParser(ws: WsCopy, role: Role, sink: Sink): Parser {
+  const receiver = new ws.Receiver({ isServer: role === "server", maxPayload: MAX_MESSAGE });
+  receiver.on("message", (data, isBinary) => {
+    const message = isBinary ? data : data.toString();
+    sink.messages++;
+    sink.units += message.length;
+  });
+  receiver.on("error", (error) => {
+    throw error;
+  });
+  return (chunks) => {
+    for (const chunk of chunks) receiver.write(chunk);
+  };
+}
+
+interface Case {
+  role: Role;
+  kind: MessageKind;
+  size: number;
+  feed: Feed;
+  wire: Buffer;
+  count: number;
+}
+
+export async function parseBenchmark(ws: readonly WsCopy[], rounds: number): Promise<Table> {
+  const cases: Case[] = [];
+  for (const role of ["server", "client"] as const) {
+    for (const kind of ["text", "binary"] as const) {
+      for (const size of PARSE_SIZES) {
+        const count = Math.max(4, Math.ceil(PASS_BYTES / size));
+        const wire = wireMessages(ws[0], kind, size, count, role === "server");
+        for (const feed of ["64 KiB", "whole"] as const) cases.push({ role, kind, size, feed, wire, count });
+      }
+    }
+  }
+  const contenders = ["wstate", ...ws.map((copy) => copy.name)];
+  const parsers = new Map<Case, Map<string, { parse: Parser; sink: Sink }>>();
+  for (const c of cases) {
+    const wstateSink = { messages: 0, units: 0 };
+    const byName = new Map([["wstate", { parse: wstateParser(c.role, wstateSink), sink: wstateSink }]]);
+    for (const copy of ws) {
+      const sink = { messages: 0, units: 0 };
+      byName.set(copy.name, { parse: wsParser(copy, c.role, sink), sink });
+    }
+    parsers.set(c, byName);
+  }
+  const samples = await interleave({
+    cases,
+    contenders,
+    rounds,
+    sampleMs: SAMPLE_MS,
+    measure: (c, name, reps) => {
+      const { parse, sink } = parsers.get(c)!.get(name)!;
+      let spent = 0;
+      for (let rep = 0; rep < reps; rep++) {
+        const chunks = freshChunks(c.wire, c.feed === "whole" ? c.wire.length : 64 * 1024);
+        const expected = sink.messages + c.count;
+        const start = cpuMs();
+        parse(chunks);
+        spent += cpuMs() - start;
+        if (sink.messages !== expected) throw new Error(`${name} lost messages: ${sink.messages} of ${expected}`);
+      }
+      return spent;
+    },
+    verify: (c) => {
+      const units = contenders.map((name) => parsers.get(c)!.get(name)!.sink.units);
+      if (units.some((u) => u !== units[0])) throw new Error(`${c.role} ${c.kind} ${c.size}: contenders disagree (${units})`);
+    },
+  });
+  const rows = cases.map((c) => {
+    const megabytesPerPass = (c.count * c.size) / 1e6;
+    const [wstate, ...others] = contenders.map((name) => megabytesPerPass / (median(samples.get(c)!.get(name)!) / 1000));
+    return [c.role, c.kind, sizeLabel(c.size), c.feed, fixed(wstate), ...others.map(fixed), ...others.map((o) => ratio(wstate / o))];
+  });
+  return {
+    title: `Parse throughput, payload MB/s (median of ${rounds} rounds)`,
+    header: ["role", "type", "payload", "fed", "wstate", ...ws.map((c) => c.name), ...ws.map((c) => `wstate/${c.name}`)],
+    rows,
+    notes: [
+      "server = parses masked frames (from a client); client = parses unmasked frames.",
+      "fed: the wire bytes in 64 KiB chunks, or as one buffer (a pass is ~1 MiB of frames, ≥ 4 messages).",
+      "Time is the process's CPU time (user + system, GC threads included), so other load on the machine matters less.",
+      "Timed: feeding + delivery of each whole message to a callback (text as a validated string, binary as one array).",
+      "ws's text Buffer is turned into a string with toString() in its callback; wstate joins message pieces itself.",
+      "Ratios > 1: wstate faster.",
+    ],
+  };
+}
