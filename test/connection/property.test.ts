@@ -18,7 +18,7 @@ import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../../sr
 import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
 import { concatBytes, summarizeEvents, toHex, type RowOutcome, type SummaryEvent } from "../fixtures/frame-rows.js";
 import { bytewise, seededFill, splitAt, unicodeText, utf8 } from "../frame/helpers.js";
-import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, serverDeflate, stateMismatch, watchedConnection, wireFrame } from "./helpers.js";
+import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, readFrames, serverDeflate, stateMismatch, watchedConnection, wireFrame } from "./helpers.js";
 
 const VALID_CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
 
@@ -182,8 +182,8 @@ describe("valid frame streams through a Connection", () => {
             ["random splits", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))],
             // Byte by byte: all of it when short, around every frame header otherwise.
             ["byte by byte", stream.wire.length <= 8192 ? bytewise(stream.wire) : splitAt(stream.wire, headerCuts(stream, randomCuts))],
+            ["random splits, taking a few events at a time", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))],
           ];
-          feeds.push(["random splits, taking a few events at a time", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))]);
           for (const [how, chunks] of feeds) {
             const { connection, lifecycle } = watchedConnection(client);
             const events = how.includes("a few") ? feedLazily(connection, chunks, takes) : feedAll(connection, chunks);
@@ -315,6 +315,14 @@ describe("a client and a server Connection", () => {
             [server, client, toClient],
           ] as const) {
             const wire = sendAll(from, sends);
+            // RSV1 marks exactly the first frame of each compressed message.
+            const threshold = from === client ? deflate?.client.threshold : deflate?.serverThreshold;
+            for (const frame of readFrames(wire)) {
+              const first = frame.opcode === 1 || frame.opcode === 2;
+              if (!first || threshold === undefined) expect(frame.rsv).toBe(0);
+              else if (threshold === 0) expect(frame.rsv).toBe(4);
+              else expect([0, 4]).toContain(frame.rsv);
+            }
             const split = splitAt(wire, cuts.map((cut) => cut % (wire.length + 1)));
             const events = feedAll(to, split);
             expect(summarizeEvents(events, false)).toEqual({ events: expectedSummary(sends), close: null, failed: false });
