@@ -24,12 +24,13 @@ import type { Extension } from "./extensions/extension.js";
 import { FrameProtocol } from "./frame/frame-protocol.js";
 import type { FrameLimits } from "./frame/limits.js";
 import { Lifecycle, sendEventType } from "./lifecycle.js";
+import { Listeners, type Listener } from "./listeners.js";
+
+export type { Listener } from "./listeners.js";
 
 /** Events a `Connection` produces. */
 export type ConnectionEvent = TextMessage | BytesMessage | Ping | Pong | CloseConnection;
 
-/** A listener for `on(type, listener)`. */
-export type Listener<E> = (event: E) => void;
 
 /** Options of {@link Connection}. The limits are described in the README. */
 export interface ConnectionOptions extends Partial<FrameLimits> {
@@ -73,7 +74,7 @@ export class Connection {
   readonly #frames: FrameProtocol;
   readonly #lifecycle: Lifecycle;
   #eofPending = false;
-  #listeners: Map<string, Set<Listener<never>>> | null = null;
+  readonly #listeners = new Listeners();
 
   constructor(type: ConnectionType, options: ConnectionOptions = {}, internals?: ConnectionInternals) {
     if (type !== ConnectionType.CLIENT && type !== ConnectionType.SERVER) {
@@ -131,7 +132,7 @@ export class Connection {
     } else if (state !== ConnectionState.REMOTE_CLOSING) {
       this.#frames.receiveBytes(data);
     }
-    if (this.#listeners !== null) this.#dispatchAll();
+    if (this.#listeners.active) this.#dispatchAll();
   }
 
   /**
@@ -161,15 +162,7 @@ export class Connection {
   on<T extends EventType>(type: T, listener: Listener<EventByType[T]>): () => void;
   on(type: "*", listener: Listener<AnyEvent>): () => void;
   on(type: string, listener: Listener<never>): () => void {
-    this.#listeners ??= new Map();
-    let set = this.#listeners.get(type);
-    if (set === undefined) this.#listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners?.delete(type);
-      if (this.#listeners?.size === 0) this.#listeners = null;
-    };
+    return this.#listeners.add(type, listener);
   }
 
   /**
@@ -241,12 +234,10 @@ export class Connection {
   }
 
   #dispatchAll(): void {
-    while (this.#listeners !== null) {
+    while (this.#listeners.active) {
       const event = this.#nextEvent();
       if (event === null) return;
-      const listeners = this.#listeners;
-      for (const listener of listeners.get(event.type) ?? []) (listener as Listener<ConnectionEvent>)(event);
-      for (const listener of listeners.get("*") ?? []) (listener as Listener<ConnectionEvent>)(event);
+      this.#listeners.dispatch(event);
     }
   }
 }

@@ -5,7 +5,7 @@
  * This is the control plane: it is told about lifecycle and fragmentation changes only
  * (one `actor.send` each), never about ordinary data frames.
  */
-import { createActor, type Actor, type InspectionEvent, type Observer } from "xstate";
+import { createActor, initialTransition, transition, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from "xstate";
 import {
   connectionMachine,
   type ConnectionMachine,
@@ -18,6 +18,7 @@ import type { AnyEvent, Event } from "./events.js";
 
 /** What a send is, for the machine: its `SEND_*` event type. */
 export function sendEventType(event: Event): ConnectionMachineEventType | null {
+  if (event === null || typeof event !== "object") return null;
   const e = event as AnyEvent;
   switch (e.type) {
     case "Request":
@@ -50,11 +51,40 @@ const enum Outcome {
   Moves = 2,
 }
 
+type ConnectionSnapshot = SnapshotFrom<ConnectionMachine>;
+
 /**
- * Legality derived from the machine definition, memoised per (state, event type): the
- * machine's own transition selection is asked once, then the answer is a map lookup.
+ * One state of the machine as the engine needs it, derived from the machine once and then
+ * shared by every connection of the same role and start: the machine's own transition
+ * selection is asked once per (state, event type), then the answer is a map lookup.
  */
-const outcomes = new Map<string, Outcome>();
+interface StateInfo {
+  /** The state value as JSON (a plain string for a simple state). */
+  readonly key: string;
+  readonly state: ConnectionState;
+  readonly receiving: "text" | "binary" | null;
+  readonly sending: boolean;
+  /** A snapshot in this state: what the machine is asked about, and what an actor starts from. */
+  readonly snapshot: ConnectionSnapshot;
+  readonly outcomes: Map<ConnectionMachineEventType, Outcome>;
+  /** Where each moving event leads, found the first time it is taken. */
+  readonly next: Map<ConnectionMachineEventType, StateInfo>;
+}
+
+/** The states met so far, by state key, for one (role, start). */
+interface StateGraph {
+  readonly states: Map<string, StateInfo>;
+  initial: StateInfo | null;
+}
+
+const graphs = new Map<string, StateGraph>();
+
+function graphFor(role: ConnectionType, opened: boolean): StateGraph {
+  const id = `${role}|${opened}`;
+  let graph = graphs.get(id);
+  if (graph === undefined) graphs.set(id, (graph = { states: new Map(), initial: null }));
+  return graph;
+}
 
 function stateKeyOf(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -63,6 +93,40 @@ function stateKeyOf(value: unknown): string {
 function topState(value: unknown): ConnectionState {
   const top = typeof value === "string" ? value : Object.keys(value as object)[0];
   return (top === "start" ? ConnectionState.CONNECTING : top) as ConnectionState;
+}
+
+function stateInfo(graph: StateGraph, snapshot: ConnectionSnapshot): StateInfo {
+  const value = snapshot.value as unknown;
+  const key = stateKeyOf(value);
+  let info = graph.states.get(key);
+  if (info === undefined) {
+    info = {
+      key,
+      state: topState(value),
+      receiving: key.includes('"receivingText"') ? "text" : key.includes('"receivingBinary"') ? "binary" : null,
+      sending: key.includes('"sendingText"') || key.includes('"sendingBinary"'),
+      snapshot,
+      outcomes: new Map(),
+      next: new Map(),
+    };
+    graph.states.set(key, info);
+  }
+  return info;
+}
+
+function outcomeIn(info: StateInfo, type: ConnectionMachineEventType): Outcome {
+  let outcome = info.outcomes.get(type);
+  if (outcome === undefined) {
+    const transitions = connectionMachine.getTransitionData(info.snapshot, { type } as ConnectionMachineEvent);
+    outcome =
+      transitions.length === 0
+        ? Outcome.Illegal
+        : transitions.some((t) => t.target !== undefined)
+          ? Outcome.Moves
+          : Outcome.Stays;
+    info.outcomes.set(type, outcome);
+  }
+  return outcome;
 }
 
 /** Options for the lifecycle actor. */
@@ -75,46 +139,62 @@ export interface LifecycleOptions {
   onClosed?: () => void;
 }
 
-/** The statechart of one connection, running. */
+/**
+ * The statechart of one connection, running.
+ *
+ * The XState actor starts with the connection when someone watches from the first step
+ * (`inspect`) or an action has an implementation (`onClosed`). Otherwise nobody can see
+ * the actor until they ask for it, so it is started then, from the current state, and
+ * until then transitions follow the machine's answers memoised in the shared state graph:
+ * the same states, at a map lookup per transition instead of an `actor.send`, and no
+ * actor kept per idle connection.
+ */
 export class Lifecycle {
-  /** The running actor (for `subscribe`, `getSnapshot`, inspection). */
-  readonly actor: Actor<ConnectionMachine>;
-  #key = "";
-  #state: ConnectionState = ConnectionState.CONNECTING;
-  #receiving: "text" | "binary" | null = null;
-  #sending = false;
+  readonly #graph: StateGraph;
+  #info: StateInfo;
+  #actor: Actor<ConnectionMachine> | null = null;
 
   constructor(role: ConnectionType, options: LifecycleOptions) {
-    const onClosed = options.onClosed;
-    const machine = onClosed
-      ? connectionMachine.provide({ actions: { releaseResources: () => onClosed() } })
-      : connectionMachine;
-    this.actor = createActor(machine, {
-      input: { role, opened: options.opened },
-      inspect: options.inspect,
-    });
-    this.actor.start();
-    this.#refresh();
+    const { opened, inspect, onClosed } = options;
+    const input = { role, opened };
+    if (inspect !== undefined || onClosed !== undefined) {
+      const machine = onClosed
+        ? connectionMachine.provide({ actions: { releaseResources: () => onClosed() } })
+        : connectionMachine;
+      // A provided machine's snapshots belong to it: they get a graph of their own.
+      this.#graph = onClosed ? { states: new Map(), initial: null } : graphFor(role, opened);
+      this.#actor = createActor(machine, { input, inspect }).start();
+      this.#info = stateInfo(this.#graph, this.#actor.getSnapshot());
+    } else {
+      this.#graph = graphFor(role, opened);
+      this.#info = this.#graph.initial ??= stateInfo(this.#graph, initialTransition(connectionMachine, input)[0]);
+    }
+  }
+
+  /** The running actor (for `subscribe`, `getSnapshot`, inspection), started on first use. */
+  get actor(): Actor<ConnectionMachine> {
+    this.#actor ??= createActor(connectionMachine, { snapshot: this.#info.snapshot }).start();
+    return this.#actor;
   }
 
   /** The `ConnectionState` the machine is in. */
   get state(): ConnectionState {
-    return this.#state;
+    return this.#info.state;
   }
 
   /** Which inbound message is in progress, if any (from the machine's inbound region). */
   get receiving(): "text" | "binary" | null {
-    return this.#receiving;
+    return this.#info.receiving;
   }
 
   /** Whether an outbound message is in progress (its next frame is a continuation). */
   get sending(): boolean {
-    return this.#sending;
+    return this.#info.sending;
   }
 
   /** Whether `type` has a transition in the current state. */
   allows(type: ConnectionMachineEventType): boolean {
-    return this.#outcome(type) !== Outcome.Illegal;
+    return outcomeIn(this.#info, type) !== Outcome.Illegal;
   }
 
   /**
@@ -122,48 +202,30 @@ export class Lifecycle {
    * machine allows `type` in the current state.
    */
   assertAllows(type: ConnectionMachineEventType | null, event: Event): asserts type is ConnectionMachineEventType {
-    if (type !== null && this.#outcome(type) !== Outcome.Illegal) return;
-    throw new LocalProtocolError(explainRefusal(event, this.#state, this.#key));
+    if (type !== null && outcomeIn(this.#info, type) !== Outcome.Illegal) return;
+    throw new LocalProtocolError(explainRefusal(event, this.#info.state, this.#info.key));
   }
 
   /** Tells the machine that `type` happened; a no-op for transitions that stay put. */
   fire(type: ConnectionMachineEventType): void {
-    if (this.#outcome(type) !== Outcome.Moves) return;
-    this.actor.send({ type } as ConnectionMachineEvent);
-    this.#refresh();
-  }
-
-  #outcome(type: ConnectionMachineEventType): Outcome {
-    const id = this.#key + "|" + type;
-    let outcome = outcomes.get(id);
-    if (outcome === undefined) {
-      const transitions = connectionMachine.getTransitionData(this.actor.getSnapshot(), { type } as ConnectionMachineEvent);
-      outcome =
-        transitions.length === 0
-          ? Outcome.Illegal
-          : transitions.some((t) => t.target !== undefined)
-            ? Outcome.Moves
-            : Outcome.Stays;
-      outcomes.set(id, outcome);
+    const info = this.#info;
+    if (outcomeIn(info, type) !== Outcome.Moves) return;
+    const actor = this.#actor;
+    if (actor !== null) actor.send({ type } as ConnectionMachineEvent);
+    let next = info.next.get(type);
+    if (next === undefined) {
+      const snapshot =
+        actor !== null ? actor.getSnapshot() : transition(connectionMachine, info.snapshot, { type } as ConnectionMachineEvent)[0];
+      next = stateInfo(this.#graph, snapshot);
+      info.next.set(type, next);
     }
-    return outcome;
-  }
-
-  #refresh(): void {
-    const value = this.actor.getSnapshot().value as unknown;
-    this.#key = stateKeyOf(value);
-    this.#state = topState(value);
-    this.#receiving = this.#key.includes('"receivingText"')
-      ? "text"
-      : this.#key.includes('"receivingBinary"')
-        ? "binary"
-        : null;
-    this.#sending = this.#key.includes('"sendingText"') || this.#key.includes('"sendingBinary"');
+    this.#info = next;
   }
 }
 
 function explainRefusal(event: Event, state: ConnectionState, key: string): string {
-  const name = typeof (event as { type?: unknown }).type === "string" ? (event as { type: string }).type : String(event);
+  const type = event !== null && typeof event === "object" ? (event as { type?: unknown }).type : undefined;
+  const name = typeof type === "string" ? type : String(event);
   const start = `Event ${name} cannot be sent in state ${state}`;
   if (sendEventType(event) === null) {
     return `${start}: it is not an event wstate can send; send one of the event classes (TextMessage, BytesMessage, Ping, Pong, CloseConnection, Request, AcceptConnection, RejectConnection, RejectData).`;

@@ -5,7 +5,7 @@
 import type { Actor } from "xstate";
 import type { ConnectionMachine } from "../machines/connection.machine.js";
 import { ConnectionState, ConnectionType } from "./constants.js";
-import { Connection, type ConnectionOptions, type Listener } from "./connection.js";
+import { Connection, type ConnectionOptions } from "./connection.js";
 import { LocalProtocolError, RemoteProtocolError } from "./errors.js";
 import {
   RejectConnection,
@@ -32,6 +32,7 @@ import {
   validateRequest,
 } from "./handshake/server.js";
 import { Lifecycle, sendEventType } from "./lifecycle.js";
+import { Listeners, type Listener } from "./listeners.js";
 
 /** Options of {@link WSConnection}: the connection's, plus the handshake's limits and policy. */
 export interface WSConnectionOptions extends Omit<ConnectionOptions, "extensions" | "trailingData">, Partial<HeadLimits> {
@@ -95,7 +96,7 @@ export class WSConnection {
   #trailing: Uint8Array = EMPTY;
   #bodyReader: RejectBodyReader | null = null;
   #bodyWriter: RejectBodyWriter | null = null;
-  #listeners: Map<string, Set<Listener<never>>> | null = null;
+  readonly #listeners = new Listeners();
   #flushing = false;
 
   constructor(type: ConnectionType, options: WSConnectionOptions = {}) {
@@ -195,15 +196,7 @@ export class WSConnection {
   on<T extends EventType>(type: T, listener: Listener<EventByType[T]>): () => void;
   on(type: "*", listener: Listener<AnyEvent>): () => void;
   on(type: string, listener: Listener<never>): () => void {
-    this.#listeners ??= new Map();
-    let set = this.#listeners.get(type);
-    if (set === undefined) this.#listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners?.delete(type);
-      if (this.#listeners?.size === 0) this.#listeners = null;
-    };
+    return this.#listeners.add(type, listener);
   }
 
   /**
@@ -387,13 +380,10 @@ export class WSConnection {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
-      while (this.#listeners !== null) {
+      while (this.#listeners.active) {
         const next = this.events().next();
         if (next.done === true) return;
-        const event = next.value;
-        const listeners = this.#listeners;
-        for (const listener of listeners.get(event.type) ?? []) (listener as Listener<AnyEvent>)(event);
-        for (const listener of listeners.get("*") ?? []) (listener as Listener<AnyEvent>)(event);
+        this.#listeners.dispatch(next.value);
       }
     } finally {
       this.#flushing = false;
