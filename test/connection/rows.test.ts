@@ -271,9 +271,8 @@ describe("the rows whose Connection outcome differs from the frame layer's", () 
   });
 
   it("F51: after our Close, data still arrives (spec §3) and the peer's Close completes the handshake", () => {
-    // The fixture's note says the text is not delivered; the engine delivers it as
-    // wsproto does (spec §3) and as the statechart's LOCAL_CLOSING.receiving* states
-    // say. See the report: one of the two must change.
+    // Delivered as wsproto does (spec §3), as the statechart's LOCAL_CLOSING.receiving*
+    // states say, and as the fixture's note records.
     const row = FRAME_ROWS.find((candidate) => candidate.id === "F51") as FrameRow;
     for (const chunks of [row.input, [...bytewise(concatBytes(row.input))]]) {
       const { connection, lifecycle } = watchedConnection(false);
