@@ -129,12 +129,14 @@ export class MessageInflater {
       // zlib never gets room to produce more than that.
       stream.avail_out = Math.min(scratch.length, budget - produced + 1);
       const status = zlibInflate(stream, Z_NO_FLUSH);
+      produced += stream.next_out;
+      // Checked first: zlib keeps decoding after the output is full, up to the next symbol
+      // that needs room, so an error it reports may lie after the overflow in the stream.
+      if (produced > budget) return this.#fail(CloseReason.MESSAGE_TOO_BIG);
       if (status !== Z_OK && status !== Z_STREAM_END && status !== Z_BUF_ERROR) {
         return this.#fail(CloseReason.INVALID_FRAME_PAYLOAD_DATA);
       }
       this.#betweenBlocks = stream.data_type === BETWEEN_BLOCKS;
-      produced += stream.next_out;
-      if (produced > budget) return this.#fail(CloseReason.MESSAGE_TOO_BIG);
       if (stream.next_out > 0) chunks.push(scratch.slice(0, stream.next_out));
       if (status === Z_STREAM_END) {
         this.#ended = true;

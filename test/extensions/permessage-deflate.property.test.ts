@@ -5,6 +5,7 @@ import { Opcode } from "../../src/constants.js";
 import type { PerMessageDeflateOptions } from "../../src/extensions/permessage-deflate.js";
 import {
   byteByByte,
+  bytes,
   cutAt,
   enabledServer,
   negotiatedPair,
@@ -147,6 +148,38 @@ describe("inbound chunking invariance (property)", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  /**
+   * Counterexamples the property found (e.g. seed 131: `63 00 3d`, maxMessageSize 0): a
+   * message inflates past its budget and the bytes after that point are corrupt. zlib
+   * decodes on past a full output buffer up to the next symbol that needs room, so an
+   * inflate call that saw both reported the corruption (1007), while fed byte by byte the
+   * overflow came first (1009). One byte more of budget and the corruption is the failure.
+   */
+  describe("the first failure in stream order wins: overflow, then corrupt data", () => {
+    it.each([
+      ["a literal, then an invalid distance code", "63 00 3d", 0],
+      ["a literal, then invalid stored block lengths", "ca 00 00 00 00 00 00", 0],
+      ["two literals, then an invalid literal/length code", "4b 4c 1c 3b 00 00", 1],
+      ["77 bytes from a match, then an invalid distance code", "4b 4c a4 1e 50 18 7d 00 00", 76],
+    ])("%s: %s, max %i → 1009, one more → 1007", (_name, hex, lastTooSmall) => {
+      const payload = bytes(hex);
+      const chunkings = [whole, byteByByte, ...Array.from({ length: payload.length - 1 }, (_, i) => cutAt([i + 1]))];
+      for (const [maxMessageSize, failure] of [[lastTooSmall, 1009], [lastTooSmall + 1, 1007]]) {
+        for (const chunker of chunkings) {
+          expect(receive(enabledServer(), [{ opcode: BINARY, rsv1: true, payload }], { maxMessageSize, chunker }).failure).toBe(failure);
+        }
+        for (let cut = 0; cut <= payload.length; cut++) {
+          const frames: InFrame[] = [
+            { opcode: BINARY, rsv1: true, fin: false, payload: payload.subarray(0, cut) },
+            { opcode: PING, payload: new Uint8Array(0) },
+            { opcode: CONTINUATION, payload: payload.subarray(cut) },
+          ];
+          expect(receive(enabledServer(), frames, { maxMessageSize, chunker: byteByByte }).failure).toBe(failure);
+        }
+      }
+    });
   });
 
   it("a message fails with 1009 exactly when it inflates past maxMessageSize", () => {
