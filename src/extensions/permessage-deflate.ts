@@ -77,7 +77,8 @@ function checkBoolean(name: string, value: boolean | undefined): boolean {
  *
  * Inflation stops as soon as a message would exceed the frame layer's
  * `ctx.inboundBudget` (close code 1009); corrupt data fails with 1007, RSV1 on a control
- * or continuation frame with 1002. A message ending in a BFINAL block is accepted, and a
+ * or continuation frame with 1002. Whichever failure comes first in the stream wins,
+ * however the input is chunked. A message ending in a BFINAL block is accepted, and a
  * control frame between compressed fragments does not disturb the message.
  *
  * @example
@@ -109,6 +110,11 @@ export class PerMessageDeflate extends Extension {
   #inboundFrameCompressed = false;
   /** The outbound message in progress is compressed. */
   #outboundMessageCompressed = false;
+  /**
+   * The inbound message's budget as this extension counts it: the last budget given to the
+   * inflater minus what it produced. Infinity until the message's first inflation.
+   */
+  #inboundBudgetLeft = Infinity;
 
   /** @throws {LocalProtocolError} when an option is out of range or of the wrong type. */
   constructor(options: PerMessageDeflateOptions = {}) {
@@ -187,6 +193,7 @@ export class PerMessageDeflate extends Extension {
       if (rsv.rsv1) return CloseReason.PROTOCOL_ERROR;
     } else {
       this.#inboundMessageCompressed = rsv.rsv1;
+      this.#inboundBudgetLeft = Infinity;
     }
     this.#inboundFrameCompressed = this.#inboundMessageCompressed;
     return RSV1_OWNED;
@@ -194,7 +201,8 @@ export class PerMessageDeflate extends Extension {
 
   override frameInboundPayloadData(ctx: FrameContext, data: Uint8Array): Uint8Array | HookFailure {
     if (!this.#inboundFrameCompressed) return data;
-    return this.#inbound(ctx).push(data, budgetOf(ctx));
+    const budget = this.#budget(ctx);
+    return this.#spend(budget, this.#inbound(ctx).push(data, budget));
   }
 
   override frameInboundComplete(ctx: FrameContext, fin: boolean): Uint8Array | HookFailure | null {
@@ -202,7 +210,8 @@ export class PerMessageDeflate extends Extension {
     this.#inboundMessageCompressed = false;
     this.#inboundFrameCompressed = false;
     const keepWindow = !(ctx.client ? this.#params.serverNoContextTakeover : this.#params.clientNoContextTakeover);
-    return this.#inbound(ctx).finish(budgetOf(ctx), keepWindow);
+    const budget = this.#budget(ctx);
+    return this.#spend(budget, this.#inbound(ctx).finish(budget, keepWindow));
   }
 
   override frameOutbound(
@@ -242,16 +251,26 @@ export class PerMessageDeflate extends Extension {
     return `<PerMessageDeflate ${parts.join("; ")}>`;
   }
 
+  /**
+   * The frame layer hands a frame's last chunk on together with what
+   * `frameInboundComplete` adds, so the budget it gives that hook does not yet count the
+   * last chunk's output: the tighter of its budget and our own count keeps the limit exact
+   * (and the outcome the same however the frame was chunked).
+   */
+  #budget(ctx: FrameContext): number {
+    const budget = ctx.inboundBudget;
+    return budget >= 0 ? Math.min(budget, this.#inboundBudgetLeft) : 0; // NaN counts as no budget
+  }
+
+  #spend(budget: number, output: Uint8Array | HookFailure): Uint8Array | HookFailure {
+    if (typeof output !== "number") this.#inboundBudgetLeft = budget - output.length;
+    return output;
+  }
+
   #inbound(ctx: FrameContext): MessageInflater {
     const peerBits = ctx.client ? this.#params.serverMaxWindowBits : this.#params.clientMaxWindowBits;
     // A peer limited to 8 is inflated with 9, which accepts every 8-bit stream (and zlib
     // peers that agreed to 8 send 9-bit streams anyway).
     return (this.#inflater ??= new MessageInflater(Math.max(MIN_DEFLATE_WINDOW_BITS, peerBits)));
   }
-}
-
-/** The remaining message budget as a non-negative number (NaN counts as no budget). */
-function budgetOf(ctx: FrameContext): number {
-  const budget = ctx.inboundBudget;
-  return budget >= 0 ? budget : 0;
 }

@@ -104,6 +104,28 @@ describe("hardening §5.4 rows through FrameProtocol (server role)", () => {
     expectEverywhere(server, false, masked(0xc2, compressedOnes(size)), expected, { maxMessageSize: 4096 });
   });
 
+  // A message cut off inside a stored block of 10 bytes after 5 of them: the stripped
+  // trailer becomes 4 more bytes of the block (inflated at frame completion), then the
+  // message ends inside the block (1007). Up to 8 bytes, the trailer overflows first
+  // (1009), even when the frame's last chunk inflated to the whole budget and the frame
+  // layer has not counted it yet.
+  it.each([
+    [5, ["close:1009"]],
+    [8, ["close:1009"]],
+    [9, ["close:1007"]],
+  ])("stored block cut off, max %i → %j", (maxMessageSize, expected) => {
+    expectEverywhere(server, false, masked(0xc2, bytes("00 0a 00 f5 ff 61 62 63 64 65")), expected, { maxMessageSize, maxFrameSize: 64 });
+  });
+
+  // zlib decodes on past a full output buffer: with the two literals over the limit, the
+  // invalid code after them must not win however the frame is chunked.
+  it.each([
+    [1, ["close:1009"]],
+    [2, ["close:1007"]],
+  ])("two literals then an invalid code, max %i → %j", (maxMessageSize, expected) => {
+    expectEverywhere(server, false, masked(0xc2, bytes("4b 4c 1c 3b 00 00")), expected, { maxMessageSize, maxFrameSize: 64 });
+  });
+
   /** The §1.2 bomb: sync-flushed deflate of 1 MiB zeros, repeated, trailer stripped. */
   function bomb(copies: number): Uint8Array {
     const [unit] = send(enabledServer(), [{ opcode: 2, fragments: [new Uint8Array(1 << 20), new Uint8Array(0)] }]);
