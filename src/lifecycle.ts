@@ -2,8 +2,8 @@
  * Runs the lifecycle statechart for one connection and answers, from the machine
  * definition, whether an event may be sent in the current state.
  *
- * This is the control plane: it is told about lifecycle and fragmentation changes only
- * (one `actor.send` each), never about ordinary data frames.
+ * This is the control plane: it is told about lifecycle and fragmentation changes only,
+ * never about ordinary data frames.
  */
 import { createActor, initialTransition, transition, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from "xstate";
 import {
@@ -73,6 +73,7 @@ interface StateInfo {
 
 /** The states met so far, by state key, for one (role, start). */
 interface StateGraph {
+  readonly input: { role: ConnectionType; opened: boolean };
   readonly states: Map<string, StateInfo>;
   initial: StateInfo | null;
 }
@@ -82,7 +83,7 @@ const graphs = new Map<string, StateGraph>();
 function graphFor(role: ConnectionType, opened: boolean): StateGraph {
   const id = `${role}|${opened}`;
   let graph = graphs.get(id);
-  if (graph === undefined) graphs.set(id, (graph = { states: new Map(), initial: null }));
+  if (graph === undefined) graphs.set(id, (graph = { input: { role, opened }, states: new Map(), initial: null }));
   return graph;
 }
 
@@ -162,7 +163,7 @@ export class Lifecycle {
         ? connectionMachine.provide({ actions: { releaseResources: () => onClosed() } })
         : connectionMachine;
       // A provided machine's snapshots belong to it: they get a graph of their own.
-      this.#graph = onClosed ? { states: new Map(), initial: null } : graphFor(role, opened);
+      this.#graph = onClosed ? { input, states: new Map(), initial: null } : graphFor(role, opened);
       this.#actor = createActor(machine, { input, inspect }).start();
       this.#info = stateInfo(this.#graph, this.#actor.getSnapshot());
     } else {
@@ -173,7 +174,8 @@ export class Lifecycle {
 
   /** The running actor (for `subscribe`, `getSnapshot`, inspection), started on first use. */
   get actor(): Actor<ConnectionMachine> {
-    this.#actor ??= createActor(connectionMachine, { snapshot: this.#info.snapshot }).start();
+    // The input is only checked for its type: a restored snapshot brings its own context.
+    this.#actor ??= createActor(connectionMachine, { input: this.#graph.input, snapshot: this.#info.snapshot }).start();
     return this.#actor;
   }
 
