@@ -39,6 +39,8 @@ const READ_PAYLOAD = 5;
 const STOPPED = 6;
 
 const EMPTY = new Uint8Array(0);
+/** The masking key as bytes, filled from the decoder's number just before use (shared, used within one call). */
+const maskKeyScratch = new Uint8Array(4);
 const TWO_POW_32 = 2 ** 32;
 
 function isKnownOpcode(opcode: number): boolean {
@@ -83,7 +85,8 @@ export class FrameDecoder {
   #masked = false;
   #payloadLength = 0;
   #payloadRead = 0;
-  readonly #maskKey = new Uint8Array(4);
+  /** The current frame's masking key, big-endian in one number (a typed array per connection costs ~180 bytes). */
+  #maskWord = 0;
   #maskIsZero = true;
   #payload: Uint8Array = EMPTY;
   #frameFinished = false;
@@ -199,12 +202,8 @@ export class FrameDecoder {
         }
         case READ_MASK_KEY: {
           if (queue.length < 4) return DecodeStatus.NEED_MORE;
-          const key = this.#maskKey;
-          key[0] = queue.readByte();
-          key[1] = queue.readByte();
-          key[2] = queue.readByte();
-          key[3] = queue.readByte();
-          this.#maskIsZero = (key[0] | key[1] | key[2] | key[3]) === 0;
+          this.#maskWord = this.#readUint32();
+          this.#maskIsZero = this.#maskWord === 0;
           this.#state = READ_PAYLOAD;
           return DecodeStatus.HEADER;
         }
@@ -299,10 +298,18 @@ export class FrameDecoder {
         (this.transientPayload && this.#extensions.length === 0 && scratchBytes(count, alignment)) ||
         allocateBytes(count, alignment);
       const phase = this.#payloadRead;
+      const key = maskKeyScratch;
+      if (!this.#maskIsZero) {
+        const word = this.#maskWord;
+        key[0] = word >>> 24;
+        key[1] = (word >>> 16) & 0xff;
+        key[2] = (word >>> 8) & 0xff;
+        key[3] = word & 0xff;
+      }
       for (let done = 0; done < count; ) {
         const piece = queue.takeView(Math.min(count - done, queue.contiguous));
         if (this.#maskIsZero) payload.set(piece, done);
-        else maskInto(piece, payload, done, this.#maskKey, phase + done);
+        else maskInto(piece, payload, done, key, phase + done);
         done += piece.length;
       }
     }

@@ -19,6 +19,11 @@ const ASCII_TEXT_MAX = 125;
 const SCRATCH_SIZE = 64 * 1024;
 
 const utf8Encoder = new TextEncoder();
+/**
+ * Where a frame's masking key is drawn before it is copied into the frame: shared by
+ * every encoder (used within one call only), so a connection does not keep its own.
+ */
+const maskKey = new Uint8Array(4);
 let scratch: Uint8Array | null = null;
 
 /** Options of {@link FrameEncoder}. */
@@ -48,7 +53,6 @@ export class FrameEncoder {
   readonly #extensions: readonly Extension[];
   readonly #context: FrameContext;
   readonly #maskKeys: MaskKeySource;
-  readonly #key = new Uint8Array(4);
 
   constructor(options: FrameEncoderOptions) {
     this.#client = options.client;
@@ -115,7 +119,7 @@ export class FrameEncoder {
     frame[0] = (fin ? 0x80 : 0) | opcode;
     if (this.#client) {
       frame[1] = 0x80 | length;
-      const key = this.#key;
+      const key = maskKey;
       this.#maskKeys.writeKey(key, 0);
       frame.set(key, 2);
       maskInto(frame.subarray(start), frame, start, key, 0);
@@ -154,7 +158,7 @@ export class FrameEncoder {
       frame[9] = low & 0xff;
     }
     if (this.#client) {
-      const key = this.#key;
+      const key = maskKey;
       this.#maskKeys.writeKey(key, 0);
       frame.set(key, payloadStart - 4);
       maskInto(payload, frame, payloadStart, key, 0);

@@ -153,8 +153,12 @@ function decodeComplete(bytes: Uint8Array): string {
  * ```
  */
 export class Utf8StreamDecoder {
-  /** The bytes of an unfinished character carried from earlier chunks (at most 3), then room to complete it. */
-  readonly #pending = new Uint8Array(4);
+  /**
+   * The bytes of an unfinished character carried from earlier chunks (at most 3), then
+   * room to complete it. Made on first need: most connections never split a character,
+   * and each small typed array costs ~180 bytes of heap per connection.
+   */
+  #pending: Uint8Array | null = null;
   #pendingLength = 0;
   /** Why the last call returned `null`, as CPython words it. */
   error = "";
@@ -184,7 +188,7 @@ export class Utf8StreamDecoder {
     const pendingLength = this.#pendingLength;
     if (pendingLength > 0) {
       // Finish the carried character with the first bytes of this chunk.
-      const pending = this.#pending;
+      const pending = this.#pending!;
       const size = sequenceSize(pending[0]);
       const taken = Math.min(size - pendingLength, chunk.length);
       for (let i = 0; i < taken; i++) pending[pendingLength + i] = chunk[i];
@@ -206,7 +210,7 @@ export class Utf8StreamDecoder {
     const tail = body.subarray(cut);
     if (describeUtf8Error(tail, false) !== null) return this.#fail(chunk, final);
     const text = completed + decodeComplete(cut === body.length ? body : body.subarray(0, cut));
-    this.#pending.set(tail);
+    if (tail.length > 0) (this.#pending ??= new Uint8Array(4)).set(tail);
     this.#pendingLength = tail.length;
     return text;
   }
@@ -216,7 +220,7 @@ export class Utf8StreamDecoder {
     let bytes = chunk;
     if (pendingLength > 0) {
       bytes = new Uint8Array(pendingLength + chunk.length);
-      bytes.set(this.#pending.subarray(0, pendingLength));
+      bytes.set(this.#pending!.subarray(0, pendingLength));
       bytes.set(chunk, pendingLength);
     }
     this.error = describeUtf8Error(bytes, final) ?? GENERIC_ERROR;
