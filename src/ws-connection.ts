@@ -4,6 +4,7 @@
  */
 import type { Actor } from "xstate";
 import type { ConnectionMachine } from "../machines/connection.machine.js";
+import { concatBytes } from "./bytes.js";
 import { ConnectionState, ConnectionType } from "./constants.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { LocalProtocolError, RemoteProtocolError } from "./errors.js";
@@ -46,14 +47,6 @@ export interface WSConnectionOptions extends Omit<ConnectionOptions, "extensions
 }
 
 const EMPTY = new Uint8Array(0);
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 /**
  * A WebSocket connection from the first byte of the opening handshake to the end.
@@ -304,7 +297,7 @@ export class WSConnection {
         new RejectConnection({ statusCode: 400 }),
       );
     }
-    this.#trailing = concat(this.#trailing, data);
+    this.#trailing = concatBytes([this.#trailing, data]);
   }
 
   #acceptRequestHead(head: RequestHead): void {

@@ -5,6 +5,7 @@
  * room than the message may still grow by (plus one byte to detect the overflow).
  */
 
+import { concatBytes } from "../bytes.js";
 import {
   ZStream,
   Z_BUF_ERROR,
@@ -42,18 +43,10 @@ const BETWEEN_BLOCKS = 128;
  */
 const scratch = new Uint8Array(64 * 1024);
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** The chunks joined; a single chunk is returned as it is. */
+function joined(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 0) return EMPTY;
-  if (chunks.length === 1) return chunks[0];
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
 
 /**
@@ -151,7 +144,7 @@ export class MessageInflater {
       if (stream.avail_out > 0) break;
     }
     stream.input = EMPTY; // do not keep the caller's buffer alive
-    return concat(chunks);
+    return joined(chunks);
   }
 
   /**
@@ -239,7 +232,7 @@ export class MessageDeflater {
       if (stream.avail_out > 0) break;
     }
     stream.input = EMPTY;
-    const output = concat(chunks);
+    const output = joined(chunks);
     if (!fin) return output;
     // zlib refuses to flush twice with no input in between, so an empty message after a
     // flushed frame yields nothing: send the empty stored block's first byte ourselves

@@ -20,19 +20,6 @@ export function latin1Encode(text: string): Uint8Array {
   return bytes;
 }
 
-/** The parts one after another in a new array. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /**
  * A head on the wire: the start line, `Name: value` lines, and the empty line, each ended
  * by CRLF. The caller has validated every part.

@@ -9,7 +9,8 @@
 import { LocalProtocolError } from "../errors.js";
 import type { Headers } from "../events.js";
 import { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./http-head.js";
-import { concatBytes, latin1Encode } from "./bytes.js";
+import { concatBytes } from "../bytes.js";
+import { latin1Encode } from "./bytes.js";
 import { excerpt, groupHeaders, splitCommaList } from "./header-values.js";
 
 /**
