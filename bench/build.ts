@@ -9,12 +9,12 @@
  * passes for a Buffer). Text is a string on both sides: ws is called without a
  * precomputed byte length, so it encodes the string to bytes (`Buffer.from`).
  *
- *   npx tsx bench/index.ts build        (ROUNDS=5 by default)
+ *   npx tsx bench/index.ts build        (ROUNDS=7 by default)
  */
 import { BytesMessage, Connection, ConnectionType, TextMessage } from "../src/index.js";
 import { payload, type MessageKind } from "./lib/inputs.js";
 import { interleave } from "./lib/interleave.js";
-import { cpuMs, fixed, median, ratio, sizeLabel, type Table } from "./lib/report.js";
+import { cpuMs, fixed, median, ratio, selected, sizeLabel, type Table } from "./lib/report.js";
 import type { WsCopy } from "./lib/ws-copies.js";
 import { PARSE_SIZES } from "./parse.js";
 
@@ -68,6 +68,7 @@ export async function buildBenchmark(ws: readonly WsCopy[], rounds: number): Pro
   for (const masked of [false, true]) {
     for (const kind of ["text", "binary"] as const) {
       for (const size of PARSE_SIZES) {
+        if (!selected(`${masked ? "masked" : "unmasked"} ${kind} ${sizeLabel(size)}`)) continue;
         const buffers = Array.from({ length: DISTINCT }, (_, i) => payload(kind, size, i + 1));
         const texts = kind === "text" ? buffers.map((b) => b.toString("latin1")) : [];
         cases.push({ masked, kind, size, count: Math.max(DISTINCT, Math.ceil(PASS_BYTES / size)), texts, buffers });

@@ -3,8 +3,9 @@
  *
  *   npx tsx bench/index.ts [parse] [build] [echo] [memory] [deflate]
  *
- * Environment: ROUNDS (in-process parts, default 5), ECHO_ROUNDS (3), ECHO_SECONDS (2),
- * CONNECTIONS (memory, 10000), DEFLATE_ROUNDS (3).
+ * Environment: ROUNDS (in-process parts, default 7), ECHO_ROUNDS (3), ECHO_SECONDS (2),
+ * CONNECTIONS (memory, 10000), DEFLATE_ROUNDS (3), FILTER (parse and build: only the cases
+ * whose name has every word given, e.g. FILTER="server text 16" or FILTER="masked binary").
  * Prints each table and writes the latest results of the parts that ran into
  * bench/RESULTS.md (the sections of the other parts are kept).
  */
@@ -34,7 +35,7 @@ function deflateOutput(): string {
 }
 
 async function runPart(part: Part): Promise<string> {
-  const rounds = env("ROUNDS", 5);
+  const rounds = env("ROUNDS", 7);
   let table: Table;
   switch (part) {
     case "parse":
@@ -107,6 +108,10 @@ async function main(): Promise<void> {
     const start = performance.now();
     sections.set(part, await runPart(part));
     console.log(`(${part}: ${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
+  }
+  if (process.env.FILTER?.trim()) {
+    console.log("FILTER is set: bench/RESULTS.md is left as it was (it holds whole runs only).");
+    return;
   }
   writeResults(sections, startedAt);
   console.log(`Results written to ${RESULTS}`);

@@ -68,3 +68,14 @@ export function cpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
+
+/**
+ * Whether the case named e.g. "server text 16 B whole" runs: each word of the FILTER
+ * environment variable (if set) must be a word of the name.
+ */
+export function selected(name: string): boolean {
+  const filter = process.env.FILTER?.trim();
+  if (!filter) return true;
+  const words = new Set(name.split(" "));
+  return filter.split(/\s+/).every((word) => words.has(word));
+}
