@@ -40,7 +40,8 @@ export function declareSuite(title: string, sections: readonly number[], options
   const results: CaseResult[] = [];
   afterAll(() => {
     if (results.length > 0) {
-      const cap = options.countCap === undefined ? "" : ` (looping cases capped at ${options.countCap} messages)`;
+      const largest = Math.max(...cases.map((spec) => Number(spec.params?.COUNT ?? 1)));
+      const cap = options.countCap !== undefined && options.countCap < largest ? ` (looping cases capped at ${options.countCap} messages)` : "";
       console.log(summarize(`${title}${cap}`, results));
     }
   });
