@@ -5,7 +5,7 @@
  * time per echoed message (this machine may have fewer cores than processes, so the
  * server's CPU cost is the steadier number).
  *
- *   npx tsx bench/index.ts echo     (ROUNDS=3, ECHO_SECONDS=2 by default)
+ *   npx tsx bench/index.ts echo     (ECHO_ROUNDS=4, ECHO_SECONDS=2 by default)
  */
 import { startChild } from "./lib/child.js";
 import { fixed, median, ratio, sizeLabel, type Table } from "./lib/report.js";

@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/index.ts [parse] [build] [echo] [memory] [deflate]
  *
- * Environment: ROUNDS (in-process parts, default 7), ECHO_ROUNDS (3), ECHO_SECONDS (2),
+ * Environment: ROUNDS (in-process parts, default 7), ECHO_ROUNDS (4), ECHO_SECONDS (2),
  * CONNECTIONS (memory, 10000), DEFLATE_ROUNDS (3), FILTER (parse and build: only the cases
  * whose name has every word given, e.g. FILTER="server text 16" or FILTER="masked binary").
  * Prints each table and writes the latest results of the parts that ran into
@@ -46,7 +46,7 @@ async function runPart(part: Part): Promise<string> {
       break;
     }
     case "echo":
-      table = await echoBenchmark(env("ECHO_ROUNDS", 3), env("ECHO_SECONDS", 2));
+      table = await echoBenchmark(env("ECHO_ROUNDS", 4), env("ECHO_SECONDS", 2));
       break;
     case "memory":
       table = await memoryBenchmark(env("CONNECTIONS", 10_000));
