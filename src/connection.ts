@@ -108,6 +108,15 @@ export class Connection {
     return this.#lifecycle.actor;
   }
 
+  /**
+   * True once the peer broke the protocol: the `CloseConnection` event that came out
+   * carries the code this side fails the connection with (1002, 1007, 1008, 1009 …),
+   * not a Close the peer sent.
+   */
+  get failed(): boolean {
+    return this.#frames.failed;
+  }
+
   /** Input bytes held but not parsed yet. */
   get bufferedAmount(): number {
     return this.#frames.bufferedAmount;

@@ -118,6 +118,11 @@ export class WSConnection {
     return this.#connection;
   }
 
+  /** True once the peer broke the protocol after the handshake (see `Connection.failed`). */
+  get failed(): boolean {
+    return this.#connection?.failed ?? false;
+  }
+
   /** The XState actor running this connection's lifecycle statechart. */
   get actor(): Actor<ConnectionMachine> {
     return this.#lifecycle.actor;
@@ -218,6 +223,7 @@ export class WSConnection {
       }
       case "AcceptConnection":
         bytes = buildAcceptResponse(this.#request!, e);
+        this.#request = null; // its headers are not needed once answered
         lifecycle.fire(type);
         this.#open(e.extensions, this.#trailing);
         return bytes;

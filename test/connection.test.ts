@@ -318,3 +318,16 @@ describe("Connection per-message compression", () => {
     expect([...server.events()].map((e) => (e as TextMessage).data)).toEqual(["tiny", big, big]);
   });
 });
+
+describe("Connection.failed", () => {
+  it("tells a failure's CloseConnection from a Close the peer sent", () => {
+    const peerClosed = new Connection(ConnectionType.CLIENT);
+    peerClosed.receiveData(hex("88 02 03 ea"));
+    expect([...peerClosed.events()]).toEqual([new CloseConnection({ code: 1002 })]);
+    expect(peerClosed.failed).toBe(false);
+    const broken = new Connection(ConnectionType.CLIENT);
+    broken.receiveData(hex("83 00"));
+    expect(([...broken.events()][0] as CloseConnection).code).toBe(1002);
+    expect(broken.failed).toBe(true);
+  });
+});

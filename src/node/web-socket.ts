@@ -7,7 +7,6 @@
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { InspectionEvent } from "xstate";
 import { CloseReason, ConnectionState, ConnectionType } from "../constants.js";
 import { LocalProtocolError, RemoteProtocolError } from "../errors.js";
 import {
@@ -151,8 +150,6 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   #socketClosed = false;
   #closeEmitted = false;
   #closeSent = false;
-  /** The machine took PROTOCOL_FAILED: the peer broke the protocol. */
-  #protocolFailed = false;
   #ending = false;
   #peerClose: CloseConnection | null = null;
   #failure: CloseConnection | null = null;
@@ -175,7 +172,8 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     this.engine = new WSConnection(plan.role === "client" ? ConnectionType.CLIENT : ConnectionType.SERVER, {
       ...init.limits,
       checkOrigin: plan.role === "server" ? plan.checkOrigin : undefined,
-      inspect: (event) => this.#inspect(event),
+      // The statechart's actor runs only when someone watches it.
+      inspect: this.#observer.inspect,
     });
     if (plan.role === "client") {
       // A bad Request (header, subprotocol) throws here, before any byte is written.
@@ -327,11 +325,6 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     return socket.write(bytes);
   }
 
-  #inspect(event: InspectionEvent): void {
-    if (event.type === "@xstate.event" && event.event.type === "PROTOCOL_FAILED") this.#protocolFailed = true;
-    this.#observer.inspect?.(event);
-  }
-
   // ---- input --------------------------------------------------------------------------
 
   #onData = (chunk: Buffer): void => {
@@ -422,7 +415,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   }
 
   #closeReceived(event: CloseConnection): void {
-    if (this.#protocolFailed && this.#failure === null) {
+    if (this.engine.failed && this.#failure === null) {
       // Failing the connection (RFC 6455 §7.1.7) is not optional: send the Close at once.
       this.#failure = event;
       if (this.engine.state === ConnectionState.REMOTE_CLOSING) this.#sendEvent(event.response());
@@ -445,7 +438,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     if (state !== ConnectionState.CLOSED) return;
     // RFC 6455 §7.1.1: the server closes the TCP connection first; a client waits for it
     // (under the close deadline) unless the connection ended some other way.
-    if (!this.engine.client || this.#protocolFailed || this.#peerClose === null || !this.#closeSent) this.#endSocket();
+    if (!this.engine.client || this.engine.failed || this.#peerClose === null || !this.#closeSent) this.#endSocket();
   }
 
   #armCloseTimer(): void {
