@@ -136,7 +136,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   readonly socket: Duplex;
   /** The sans-I/O engine; its `actor` runs the lifecycle statechart. */
   readonly engine: WSConnection;
-  readonly #init: NodeWebSocketInit;
+  #init: NodeWebSocketInit;
   readonly #settings: AdapterSettings;
   readonly #observer: ConnectionObserver;
   readonly #assembler = new MessageAssembler();
@@ -476,6 +476,9 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
 
   #startFromUpgrade(upgrade: NonNullable<Extract<HandshakePlan, { role: "server" }>["upgrade"]>): void {
     if (this.#observer.bytesIn !== undefined) this.#observer.bytesIn(upgrade.requestHead());
+    // Forget the upgrade (its closure keeps the whole IncomingMessage alive).
+    const { upgrade: _started, ...plan } = this.#init.handshake as Extract<HandshakePlan, { role: "server" }>;
+    this.#init = { ...this.#init, handshake: plan };
     try {
       this.engine.initiateUpgradeConnection(upgrade.headers, upgrade.target);
     } catch (error) {
