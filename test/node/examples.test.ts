@@ -15,7 +15,11 @@ import { PAGE_DIR } from "../../examples/demo/visualizer-page.js";
 import { afterTest, next, until } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
+/**
+ * Scripts run as `node --import tsx <script>`: one process, so killing it ends the script
+ * (the `tsx` command runs the script in a child that a kill of `tsx` can leave behind).
+ */
+const NODE_TSX = [process.execPath, "--import", "tsx"] as const;
 
 function wsAttempt(url: string, options: WebSocket.ClientOptions = {}): WebSocket {
   const client = new WebSocket(url, options);
@@ -37,7 +41,7 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
 
 /** Runs `tsx <script>`; resolves with the child once `ready` matches its output. */
 function runScript(script: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; output: () => string; match: RegExpMatchArray }> {
-  const child = spawn(TSX, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   afterTest(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
@@ -167,7 +171,7 @@ describe("the examples as processes", () => {
   });
 
   it("tsx examples/in-memory.ts prints the README's exchange", async () => {
-    const child = spawn(TSX, ["examples/in-memory.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), "examples/in-memory.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     afterTest(() => child.kill("SIGKILL"));
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -182,7 +186,7 @@ describe("the examples as processes", () => {
   });
 
   it("a process that used the adapter exits by itself once everything is closed (no timer or socket left)", async () => {
-    const child = spawn(TSX, ["test/node/fixtures/exits-cleanly.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), "test/node/fixtures/exits-cleanly.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     afterTest(() => child.kill("SIGKILL"));
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
