@@ -53,9 +53,9 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
- * import net from "node:net";
  * import { WSConnection, ConnectionType, Request, AcceptConnection, TextMessage, Ping, CloseConnection } from "wstate";
  *
+ * // `net` is Node's node:net here; any byte stream works the same way.
  * net.createServer((socket) => {
  *   const ws = new WSConnection(ConnectionType.SERVER);
  *   socket.on("data", (chunk) => {
