@@ -7,7 +7,9 @@ import { Deflate, Z_SYNC_FLUSH } from "pako";
 import { Connection, type ConnectionEvent, type ConnectionOptions } from "../../src/connection.js";
 import { ConnectionType } from "../../src/constants.js";
 import { PerMessageDeflate, type PerMessageDeflateOptions } from "../../src/extensions/permessage-deflate.js";
-import { concatBytes } from "../fixtures/frame-rows.js";
+import { concatBytes, wireFrame } from "../fixtures/frame-rows.js";
+
+export { wireFrame };
 
 /** A Connection plus the lifecycle (machine) events its actor received, in order. */
 export interface Watched {
@@ -166,26 +168,6 @@ export function readFrames(bytes: Uint8Array): SentFrame[] {
 export function closePayload(payload: Uint8Array): { code: number | null; reason: Uint8Array } {
   if (payload.length === 0) return { code: null, reason: payload };
   return { code: (payload[0] << 8) | payload[1], reason: payload.subarray(2) };
-}
-
-// ---------------------------------------------------------------------------------------
-// An independent frame encoder: what a peer of the given role puts on the wire.
-
-/**
- * One frame: first byte as given (FIN, RSV, opcode), minimal length, and when `key` is
- * given the mask bit, the key and the masked payload.
- */
-export function wireFrame(first: number, payload: Uint8Array, key: Uint8Array | null): Uint8Array {
-  const length = payload.length;
-  const maskBit = key === null ? 0 : 0x80;
-  const header =
-    length <= 125
-      ? [first, maskBit | length]
-      : length <= 0xffff
-        ? [first, maskBit | 126, length >> 8, length & 0xff]
-        : [first, maskBit | 127, 0, 0, 0, 0, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff];
-  if (key === null) return concatBytes([new Uint8Array(header), payload]);
-  return concatBytes([new Uint8Array(header), key, payload.map((byte, i) => byte ^ key[i & 3])]);
 }
 
 // ---------------------------------------------------------------------------------------

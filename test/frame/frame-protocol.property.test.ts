@@ -7,26 +7,13 @@ import { describe, expect, it } from "vitest";
 import { Opcode } from "../../src/constants.js";
 import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../../src/events.js";
 import { FrameProtocol, type FrameEvent } from "../../src/frame/frame-protocol.js";
-import { summarizeEvents, type SummaryEvent } from "../fixtures/frame-rows.js";
+import { summarizeEvents, wireFrame, type SummaryEvent } from "../fixtures/frame-rows.js";
 import { FakeExtension } from "./fake-extension.js";
 import { bytewise, concatBytes, cutsFor, feed, outcomeOf, seededFill, splitAt, toHex, unicodeText, utf8 } from "./helpers.js";
 
 // ---------------------------------------------------------------------------------------
 // Valid frame streams, built here independently of the encoder under test.
 
-/** One frame on the wire; masked with `key` when given (frames to a server). */
-function wireFrame(first: number, payload: Uint8Array, key: Uint8Array | null): Uint8Array {
-  const length = payload.length;
-  const maskBit = key === null ? 0 : 0x80;
-  const header =
-    length <= 125
-      ? [first, maskBit | length]
-      : length <= 0xffff
-        ? [first, maskBit | 126, length >> 8, length & 0xff]
-        : [first, maskBit | 127, 0, 0, 0, 0, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff];
-  if (key === null) return concatBytes([new Uint8Array(header), payload]);
-  return concatBytes([new Uint8Array(header), key, payload.map((byte, i) => byte ^ key[i & 3])]);
-}
 
 type Item =
   | { kind: "message"; text: boolean; payload: Uint8Array; cuts: number[]; controls: Array<{ after: number; ping: boolean; payload: Uint8Array }> }

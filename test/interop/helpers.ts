@@ -8,6 +8,7 @@
  * a byte-exact comparison that stays readable for 16 MiB, and a registry that closes
  * everything a test opened.
  */
+import { concatBytes } from "../../src/bytes.js";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -496,16 +497,7 @@ export function wsInbox(socket: WebSocket): WsInbox {
 // ---------------------------------------------------------------------------------------
 // Payloads and comparison
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+export { concatBytes };
 
 /** Deterministic incompressible bytes. */
 export function randomBytes(size: number, seed = 7): Uint8Array {
