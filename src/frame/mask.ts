@@ -6,8 +6,11 @@
  * then XORing 32-bit words in place reaches 3–4 GB/s, and XORing words straight across
  * 4–6 GB/s when source and target share an alignment.
  * Word views of small buffers (the allocation slabs) are cached, so a small frame pays
- * no view allocation.
+ * no view allocation. Where WebAssembly SIMD is available (`simd-mask.ts`) it does every
+ * payload from {@link SIMD_FROM} bytes on: ~50 ns a call, then 16 bytes per instruction
+ * (measured: faster than the byte loop from 64 bytes, 4× the word loop at 1 KiB).
  */
+import { SIMD_PIECE, simdMasker } from "./simd-mask.js";
 
 /**
  * Up to this length use the byte loop. Besides being competitive there, it never touches
@@ -17,6 +20,8 @@
 const BYTE_LOOP_MAX = 128;
 /** From this length, when alignments allow, XOR words straight from source to target. */
 const DIRECT_WORDS_FROM = 512;
+/** From this length, use WebAssembly SIMD when it is available (measured crossover on Node 20). */
+const SIMD_FROM = 96;
 /** Word views of buffers up to this size are cached (bigger ones are cheap to view anew). */
 const CACHED_VIEW_MAX = 64 * 1024;
 
@@ -82,6 +87,21 @@ function maskWords(source: Uint32Array, from: number, target: Uint32Array, to: n
   for (; i < count; i++) target[to + i] = source[from + i] ^ word;
 }
 
+/** Copies `source` into the module's memory piece by piece, XORs it there, copies it to `target`. */
+function maskWithSimd(source: Uint8Array, target: Uint8Array, targetOffset: number, key: Uint8Array, phase: number): void {
+  const { memory, mask } = simdMasker()!;
+  // WebAssembly memory is little-endian whatever the host is.
+  const keyWord = key[phase & 3] | (key[(phase + 1) & 3] << 8) | (key[(phase + 2) & 3] << 16) | (key[(phase + 3) & 3] << 24);
+  const length = source.length;
+  // Pieces are a multiple of 4 bytes long, so every piece starts at the same key phase.
+  for (let done = 0; done < length; done += SIMD_PIECE) {
+    const count = Math.min(SIMD_PIECE, length - done);
+    memory.set(count === length ? source : source.subarray(done, done + count));
+    mask(count, keyWord);
+    target.set(count === SIMD_PIECE ? memory : memory.subarray(0, count), targetOffset + done);
+  }
+}
+
 /**
  * Masks or unmasks `source` into `target` at `targetOffset`. `phase` is the position of
  * `source[0]` in the payload (only its value mod 4 matters), so a payload can be
@@ -96,6 +116,21 @@ function maskWords(source: Uint32Array, from: number, target: Uint32Array, to: n
  * ```
  */
 export function maskInto(
+  source: Uint8Array,
+  target: Uint8Array,
+  targetOffset: number,
+  key: Uint8Array,
+  phase: number,
+): void {
+  if (source.length >= SIMD_FROM && simdMasker() !== null) maskWithSimd(source, target, targetOffset, key, phase);
+  else maskIntoPortable(source, target, targetOffset, key, phase);
+}
+
+/**
+ * {@link maskInto} in plain JavaScript: the path where WebAssembly SIMD is unavailable.
+ * Same contract.
+ */
+export function maskIntoPortable(
   source: Uint8Array,
   target: Uint8Array,
   targetOffset: number,

@@ -1,13 +1,33 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { maskInto } from "../../src/frame/mask.js";
+import { maskInto, maskIntoPortable } from "../../src/frame/mask.js";
+import { SIMD_PIECE, simdMasker } from "../../src/frame/simd-mask.js";
 import { toHex, utf8 } from "./helpers.js";
 
 function simpleMask(data: Uint8Array, key: Uint8Array, phase: number): Uint8Array {
   return data.map((byte, i) => byte ^ key[(i + phase) & 3]);
 }
 
-describe("maskInto", () => {
+describe("simdMasker", () => {
+  it("compiles on this Node, so the SIMD path below is the one tested", () => {
+    expect(simdMasker()).not.toBeNull();
+  });
+
+  it("XORs whole 16-byte lanes with the little-endian key word", () => {
+    const simd = simdMasker()!;
+    simd.memory.fill(0, 0, 32);
+    simd.memory.set([0xff, 0x00, 0xff, 0x00, 1, 2, 3, 4]);
+    simd.mask(8, 0x44332211);
+    expect(toHex(simd.memory.subarray(0, 8))).toBe("ee22cc4410203040");
+    // The rest of the lane is scratch and was XORed too; the next lane was not.
+    expect(toHex(simd.memory.subarray(8, 20))).toBe("1122334411223344" + "00000000");
+  });
+});
+
+describe.each([
+  ["maskInto (WebAssembly SIMD from 96 bytes)", maskInto],
+  ["maskIntoPortable (plain JavaScript)", maskIntoPortable],
+])("%s", (_, maskInto) => {
   it("masks wsproto's test vector (test_xor_mask_simple)", () => {
     const input = utf8("some very long data for masking by websocket");
     const out = new Uint8Array(input.length);
@@ -77,6 +97,20 @@ describe("maskInto", () => {
         maskInto(backing.subarray(sourceShift, sourceShift + data.length), target, targetOffset, key, sourceShift + 1);
         expect(toHex(target.subarray(targetOffset))).toBe(toHex(simpleMask(data, key, sourceShift + 1)));
       }
+    }
+  });
+
+  it("masks payloads longer than one SIMD piece, in place and across, at every phase", () => {
+    const data = new Uint8Array(SIMD_PIECE * 2 + 77).map((_, i) => (i * 13) & 0xff);
+    const key = new Uint8Array([0x9a, 0x0b, 0xcc, 0x3d]);
+    for (let phase = 0; phase < 4; phase++) {
+      const expected = toHex(simpleMask(data, key, phase));
+      const target = new Uint8Array(data.length + 1);
+      maskInto(data, target, 1, key, phase);
+      expect(toHex(target.subarray(1))).toBe(expected);
+      const inPlace = data.slice();
+      maskInto(inPlace, inPlace, 0, key, phase);
+      expect(toHex(inPlace)).toBe(expected);
     }
   });
 
