@@ -38,6 +38,20 @@ export interface ConnectionOptions extends Partial<FrameLimits> {
   extensions?: readonly Extension[];
   /** Bytes that arrived right after the handshake: parsed as frames first. */
   trailingData?: Uint8Array;
+  /**
+   * Lets `receiveData` unmask the bytes it is given in place and hand out payloads as
+   * views of them, instead of copying (server role; a client's input is not masked and
+   * is never copied). Set it when each chunk is yours to give away — not read, written or
+   * reused after the call — as a Node socket's `"data"` chunks are. ws's receiver always
+   * works this way; wstate leaves your bytes untouched unless you say so. Default false.
+   *
+   * @example
+   * ```ts
+   * const server = new Connection(ConnectionType.SERVER, { unmaskInPlace: true });
+   * socket.on("data", (chunk) => server.receiveData(chunk)); // chunk is not used again
+   * ```
+   */
+  unmaskInPlace?: boolean;
   /** Source of mask keys (client role); `crypto.getRandomValues` by default. */
   randomFill?: (buffer: Uint8Array) => void;
   /** An XState inspection observer: sees every lifecycle transition. */
@@ -88,6 +102,7 @@ export class Connection {
       maxFrameSize: options.maxFrameSize,
       maxFragments: options.maxFragments,
       randomFill: options.randomFill,
+      unmaskInPlace: options.unmaskInPlace,
     });
     this.#lifecycle = internals?.lifecycle ?? new Lifecycle(type, { opened: true, inspect: options.inspect });
     if (options.trailingData !== undefined && options.trailingData.length > 0) {

@@ -331,3 +331,48 @@ describe("Connection.failed", () => {
     expect(broken.failed).toBe(true);
   });
 });
+
+describe("Connection unmaskInPlace", () => {
+  // A 300-byte binary frame from a client: 82 fe 01 2c <key 01 02 03 04> <masked payload>.
+  const payload = new Uint8Array(300).map((_, i) => i & 0xff);
+  const key = [1, 2, 3, 4];
+  const masked = () => new Uint8Array([0x82, 0xfe, 0x01, 0x2c, ...key, ...payload.map((byte, i) => byte ^ key[i & 3])]);
+
+  it("by default leaves the received bytes untouched and hands out a copy", () => {
+    const server = new Connection(ConnectionType.SERVER);
+    const wire = masked();
+    const before = wire.slice();
+    server.receiveData(wire);
+    const [message] = [...server.events()] as BytesMessage[];
+    expect(message.data).toEqual(payload);
+    expect(wire).toEqual(before);
+    expect(message.data.buffer).not.toBe(wire.buffer);
+  });
+
+  it("when set, unmasks the received bytes where they lie and hands out a view of them", () => {
+    const server = new Connection(ConnectionType.SERVER, { unmaskInPlace: true });
+    const wire = masked();
+    server.receiveData(wire);
+    const [message] = [...server.events()] as BytesMessage[];
+    expect(message.data).toEqual(payload);
+    expect(message.data.buffer).toBe(wire.buffer);
+    expect(message.data.byteOffset).toBe(wire.byteOffset + 8);
+    expect(wire.subarray(8)).toEqual(payload);
+  });
+
+  it("copies as usual where a payload spans two received chunks", () => {
+    const server = new Connection(ConnectionType.SERVER, { unmaskInPlace: true });
+    const wire = masked();
+    server.receiveData(wire.subarray(0, 150));
+    server.receiveData(wire.subarray(150));
+    const [message] = [...server.events()] as BytesMessage[];
+    expect(message.data).toEqual(payload);
+    expect(message.data.buffer).not.toBe(wire.buffer);
+    expect(wire).toEqual(masked());
+  });
+
+  it("is a boolean option", () => {
+    expect(() => new Connection(ConnectionType.SERVER, { unmaskInPlace: "yes" as never })).toThrow(/^unmaskInPlace must be a boolean; got /);
+  });
+});
+

@@ -57,6 +57,8 @@ export interface FrameDecoderOptions {
   readonly context: FrameContext;
   /** The largest declared payload length of a data frame (1009 above it). */
   readonly maxFrameSize: number;
+  /** Masked payloads lying within one received chunk are unmasked there and handed out as views. */
+  readonly unmaskInPlace?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export class FrameDecoder {
   readonly #extensions: readonly Extension[];
   readonly #context: FrameContext;
   readonly #maxFrameSize: number;
+  readonly #unmaskInPlace: boolean;
 
   #state = READ_INFO;
   #fin = false;
@@ -105,6 +108,7 @@ export class FrameDecoder {
     this.#extensions = options.extensions;
     this.#context = options.context;
     this.#maxFrameSize = options.maxFrameSize;
+    this.#unmaskInPlace = options.unmaskInPlace === true;
   }
 
   /** The current frame's opcode. */
@@ -289,26 +293,20 @@ export class FrameDecoder {
       count = queue.length < remaining ? queue.length : remaining;
       if (count === 0 && remaining > 0) return DecodeStatus.NEED_MORE;
     }
+    const phase = this.#payloadRead;
     let payload: Uint8Array;
-    if (this.#maskIsZero && count <= queue.contiguous) {
+    if (count <= queue.contiguous && (this.#maskIsZero || this.#unmaskInPlace)) {
       payload = queue.takeView(count); // no copy at all
+      if (!this.#maskIsZero) maskInto(payload, payload, 0, this.#maskKey(), phase);
     } else {
       const alignment = queue.alignment;
       payload =
         (this.transientPayload && this.#extensions.length === 0 && scratchBytes(count, alignment)) ||
         allocateBytes(count, alignment);
-      const phase = this.#payloadRead;
-      const key = maskKeyScratch;
-      if (!this.#maskIsZero) {
-        const word = this.#maskWord;
-        key[0] = word >>> 24;
-        key[1] = (word >>> 16) & 0xff;
-        key[2] = (word >>> 8) & 0xff;
-        key[3] = word & 0xff;
-      }
+      const key = this.#maskIsZero ? null : this.#maskKey();
       for (let done = 0; done < count; ) {
         const piece = queue.takeView(Math.min(count - done, queue.contiguous));
-        if (this.#maskIsZero) payload.set(piece, done);
+        if (key === null) payload.set(piece, done);
         else maskInto(piece, payload, done, key, phase + done);
         done += piece.length;
       }
@@ -324,6 +322,17 @@ export class FrameDecoder {
     this.#frameFinished = finished;
     if (finished) this.#state = READ_INFO;
     return DecodeStatus.PAYLOAD;
+  }
+
+  /** The current frame's masking key as bytes (in a scratch array shared by all decoders). */
+  #maskKey(): Uint8Array {
+    const word = this.#maskWord;
+    const key = maskKeyScratch;
+    key[0] = word >>> 24;
+    key[1] = (word >>> 16) & 0xff;
+    key[2] = (word >>> 8) & 0xff;
+    key[3] = word & 0xff;
+    return key;
   }
 
   /** Extension payload hooks, then completion hooks on the frame's last chunk; null on failure. */

@@ -29,6 +29,8 @@ export interface FrameProtocolOptions extends Partial<FrameLimits> {
    * `crypto.getRandomValues`. It is called with a 4 KiB buffer, once per 1024 frames.
    */
   randomFill?: RandomFill;
+  /** Received bytes may be unmasked in place and handed out as payload views (see `ConnectionOptions`). */
+  unmaskInPlace?: boolean;
 }
 
 /** An event the receive path yields. */
@@ -93,15 +95,18 @@ export class FrameProtocol {
     if (typeof options?.client !== "boolean") {
       throw new TypeError(`FrameProtocol needs options.client, a boolean; got ${describeValue(options?.client)}`);
     }
-    const { client, randomFill } = options;
+    const { client, randomFill, unmaskInPlace = false } = options;
     if (randomFill !== undefined && typeof randomFill !== "function") {
       throw new TypeError(`randomFill must be a function; got ${describeValue(randomFill)}`);
+    }
+    if (typeof unmaskInPlace !== "boolean") {
+      throw new TypeError(`unmaskInPlace must be a boolean; got ${describeValue(unmaskInPlace)}`);
     }
     const limits = resolveLimits(options);
     const extensions = (options.extensions ?? []).filter((extension) => extension.enabled());
     this.#messages = new MessageDecoder(limits);
     const context = (this.#context = new HookContext(client, this.#messages));
-    this.#decoder = new FrameDecoder({ client, extensions, context, maxFrameSize: limits.maxFrameSize });
+    this.#decoder = new FrameDecoder({ client, extensions, context, maxFrameSize: limits.maxFrameSize, unmaskInPlace });
     const maskKeys = randomFill === undefined ? defaultMaskKeys : new MaskKeySource(randomFill);
     this.#encoder = new FrameEncoder({ client, extensions, context, maskKeys });
   }
@@ -128,7 +133,8 @@ export class FrameProtocol {
 
   /**
    * Holds bytes for parsing; parses nothing yet. Ignored once parsing stopped. Big
-   * chunks are held as given, so they must not be changed afterwards.
+   * chunks are held as given, so they must not be changed afterwards (and with
+   * `unmaskInPlace` they are changed: unmasked).
    *
    * @throws LocalProtocolError when `data` is not a Uint8Array.
    */

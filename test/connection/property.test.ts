@@ -3,7 +3,8 @@
  * - valid frame streams (every opcode, fragmented messages with control frames between
  *   fragments, lengths at 0/125/126/65535/65536, masked by role, maybe ending with a
  *   Close), built by this file's own encoder, give the same messages, close and state
- *   whole, byte by byte and in random splits, also when events are taken a few at a time;
+ *   whole, byte by byte and in random splits, also when events are taken a few at a time
+ *   and when the input is unmasked in place (`unmaskInPlace`);
  * - a client and a server Connection, with or without a negotiated permessage-deflate
  *   (random window bits, no-context-takeover, threshold), round-trip random messages,
  *   fragmented or not, both ways, and close cleanly;
@@ -177,15 +178,17 @@ describe("valid frame streams through a Connection", () => {
         fc.array(fc.nat(2), { maxLength: 5 }),
         (items, close, client, seed, randomCuts, takes) => {
           const stream = buildStream(items, close, client, seed);
-          const feeds: Array<[string, Iterable<Uint8Array>]> = [
+          const feeds: Array<[string, Uint8Array[]]> = [
             ["whole", [stream.wire]],
             ["random splits", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))],
             // Byte by byte: all of it when short, around every frame header otherwise.
-            ["byte by byte", stream.wire.length <= 8192 ? bytewise(stream.wire) : splitAt(stream.wire, headerCuts(stream, randomCuts))],
+            ["byte by byte", stream.wire.length <= 8192 ? [...bytewise(stream.wire)] : splitAt(stream.wire, headerCuts(stream, randomCuts))],
             ["random splits, taking a few events at a time", splitAt(stream.wire, randomCuts.map((cut) => cut % (stream.wire.length + 1)))],
           ];
+          // With unmaskInPlace each chunk is given away: fresh copies, unmasked where they lie.
+          for (const [how, chunks] of feeds.slice(0, 3)) feeds.push([`${how}, unmasked in place`, chunks.map((chunk) => chunk.slice())]);
           for (const [how, chunks] of feeds) {
-            const { connection, lifecycle } = watchedConnection(client);
+            const { connection, lifecycle } = watchedConnection(client, { unmaskInPlace: how.endsWith("in place") });
             const events = how.includes("a few") ? feedLazily(connection, chunks, takes) : feedAll(connection, chunks);
             expect(summarizeEvents(events, false), how).toEqual(stream.expected);
             const state = close === null ? "OPEN" : "REMOTE_CLOSING";
