@@ -198,6 +198,23 @@ export class WSConnection {
   }
 
   /**
+   * {@link WSConnection.send} as a list of arrays to write in order (see
+   * `Connection.sendParts`): once open, a server's `BytesMessage` comes back as
+   * `[header, payload]` with the payload not copied; anything else is one array.
+   *
+   * @example
+   * ```ts
+   * socket.cork();
+   * for (const part of ws.sendParts(new BytesMessage({ data }))) socket.write(part);
+   * socket.uncork();
+   * ```
+   */
+  sendParts(event: Event): Uint8Array[] {
+    if (this.#connection !== null) return this.#connection.sendParts(event);
+    return [this.send(event)];
+  }
+
+  /**
    * Turns an event into the bytes to write. Throws a `LocalProtocolError` (changing
    * nothing) when the event is not allowed now or is malformed.
    */

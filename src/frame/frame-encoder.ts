@@ -70,8 +70,28 @@ export class FrameEncoder {
    * caller before, and here again after extensions ran).
    */
   encode(opcode: number, payload: Uint8Array, fin: boolean): Uint8Array {
+    if (this.#extensions.length === 0) return this.#frame(opcode, 0, fin, payload);
+    const [rsv, data] = this.#runExtensions(opcode, payload, fin);
+    return this.#frame(opcode, rsv, fin, data);
+  }
+
+  /**
+   * The frame {@link FrameEncoder.encode} builds, as `[header, payload]` with the payload
+   * not copied (a server's frames are not masked): for a caller that can write a list of
+   * arrays (`writev`). A client masks, which copies anyway: it gets `[frame]`.
+   */
+  encodeParts(opcode: number, payload: Uint8Array, fin: boolean): Uint8Array[] {
+    if (this.#client) return [this.encode(opcode, payload, fin)];
+    const [rsv, data] = this.#extensions.length === 0 ? [0, payload] : this.#runExtensions(opcode, payload, fin);
+    const length = data.length;
+    const header = allocateBytes(this.#payloadStart(length));
+    this.#writeHeader(header, opcode, rsv, fin, length, header.length);
+    return [header, data];
+  }
+
+  /** The extensions' `frameOutbound` hooks in reverse order: the RSV bits (as a number) and the payload to send. */
+  #runExtensions(opcode: number, payload: Uint8Array, fin: boolean): [number, Uint8Array] {
     const extensions = this.#extensions;
-    if (extensions.length === 0) return this.#frame(opcode, 0, fin, payload);
     let rsv = NO_RSV;
     let data = payload;
     for (let i = extensions.length - 1; i >= 0; i--) {
@@ -82,7 +102,7 @@ export class FrameEncoder {
         `An extension made a control frame payload of ${data.length} bytes; control frames carry at most 125.`,
       );
     }
-    return this.#frame(opcode, rsvValue(rsv), fin, data);
+    return [rsvValue(rsv), data];
   }
 
   /**

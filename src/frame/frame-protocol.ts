@@ -67,6 +67,12 @@ function controlPayload(payload: unknown, what: string): Uint8Array {
   return payload;
 }
 
+function badData(data: unknown): LocalProtocolError {
+  return new LocalProtocolError(
+    `Message data must be a string (sent as TEXT) or a Uint8Array (sent as BINARY); got ${describeValue(data)}.`,
+  );
+}
+
 /**
  * Parses and builds the frames of one connection side.
  *
@@ -215,10 +221,27 @@ export class FrameProtocol {
   encodeData(data: string | Uint8Array, continuation: boolean, fin: boolean, compress?: boolean): Uint8Array {
     const opcode = continuation ? Opcode.CONTINUATION : typeof data === "string" ? Opcode.TEXT : Opcode.BINARY;
     if (compress === undefined) return this.#encodeData(data, opcode, fin);
-    // The wish reaches the extensions through FrameContext.outboundCompress for this frame only.
+    return this.#withCompressWish(compress, () => this.#encodeData(data, opcode, fin));
+  }
+
+  /**
+   * The binary frame {@link FrameProtocol.encodeData} builds, as a list of arrays to write
+   * in order: `[header, payload]` with the payload not copied (server role), or `[frame]`.
+   *
+   * @throws LocalProtocolError when `data` is not a Uint8Array.
+   */
+  encodeBinaryParts(data: Uint8Array, continuation: boolean, fin: boolean, compress?: boolean): Uint8Array[] {
+    if (!(data instanceof Uint8Array)) throw badData(data);
+    const opcode = continuation ? Opcode.CONTINUATION : Opcode.BINARY;
+    if (compress === undefined) return this.#encoder.encodeParts(opcode, data, fin);
+    return this.#withCompressWish(compress, () => this.#encoder.encodeParts(opcode, data, fin));
+  }
+
+  /** Builds a frame with the message's compression wish visible to extensions (`FrameContext.outboundCompress`). */
+  #withCompressWish<T>(compress: boolean, build: () => T): T {
     this.#context.outboundCompress = compress;
     try {
-      return this.#encodeData(data, opcode, fin);
+      return build();
     } finally {
       this.#context.outboundCompress = undefined;
     }
@@ -227,9 +250,7 @@ export class FrameProtocol {
   #encodeData(data: string | Uint8Array, opcode: number, fin: boolean): Uint8Array {
     if (typeof data === "string") return this.#encoder.encodeText(opcode, data, fin);
     if (data instanceof Uint8Array) return this.#encoder.encode(opcode, data, fin);
-    throw new LocalProtocolError(
-      `Message data must be a string (sent as TEXT) or a Uint8Array (sent as BINARY); got ${describeValue(data)}.`,
-    );
+    throw badData(data);
   }
 
   /**

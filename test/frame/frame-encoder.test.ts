@@ -161,3 +161,38 @@ describe("FrameEncoder with extensions (wsproto outbound tests)", () => {
     expect(() => encoder(false, [new Grow()]).encode(Opcode.PING, new Uint8Array(0), true)).toThrow(LocalProtocolError);
   });
 });
+
+describe("FrameEncoder.encodeParts", () => {
+  it.each([
+    [0, "8200"],
+    [125, "827d"],
+    [126, "827e007e"],
+    [65535, "827effff"],
+    [65536, "827f0000000000010000"],
+  ])("a server's %i-byte binary frame is [header %s, the payload itself]", (size, header) => {
+    const payload = new Uint8Array(size).fill(0x78);
+    const parts = encoder(false).encodeParts(Opcode.BINARY, payload, true);
+    expect(parts).toHaveLength(2);
+    expect(toHex(parts[0])).toBe(header);
+    expect(parts[1]).toBe(payload);
+    expect(toHex(concatBytes(parts))).toBe(toHex(encoder(false).encode(Opcode.BINARY, payload, true)));
+  });
+
+  it("writes FIN and the opcode of a continuation", () => {
+    const [header] = encoder(false).encodeParts(Opcode.CONTINUATION, utf8("ab"), false);
+    expect(toHex(header)).toBe("0002");
+  });
+
+  it("gives a client the one masked frame encode builds", () => {
+    const payload = new Uint8Array(300).fill(0x42);
+    const parts = encoder(true).encodeParts(Opcode.BINARY, payload, true);
+    expect(parts).toHaveLength(1);
+    expect(toHex(parts[0])).toBe(toHex(encoder(true).encode(Opcode.BINARY, payload, true)));
+  });
+
+  it("sends what the extensions made, with their RSV bits", () => {
+    const [header, payload] = encoder(false, [new FakeExtension()]).encodeParts(Opcode.TEXT, utf8("x"), true);
+    expect(toHex(header)).toBe("9103");
+    expect(toHex(payload)).toBe(toHex(utf8("x®")));
+  });
+});
