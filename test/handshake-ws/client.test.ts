@@ -23,9 +23,10 @@ import {
 } from "../../src/index.js";
 import { isValidNonce } from "../../src/handshake/accept.js";
 import { HttpHeadParser, type RequestHead } from "../../src/handshake/http-head.js";
+import { ACCEPT } from "../fixtures/handshake-rows.js";
 import { FakeExtension } from "../handshake/fake-extension.js";
 import { chunkings } from "../handshake/helpers.js";
-import { ACCEPT, bytes, remoteError, runClient, sampleNonceFill, type ClientOutcome, type ClientRun } from "./drive.js";
+import { bytes, remoteError, runClient, sampleNonceFill, type ClientOutcome, type ClientRun } from "./drive.js";
 
 /** wsproto's `_make_connection_request`: the client sends `request`; the server parses it. */
 function makeConnectionRequest(request: Request): { head: RequestHead; headers: Map<string, string> } {

@@ -11,7 +11,6 @@ import {
   BytesMessage,
   ConnectionState,
   ConnectionType,
-  LocalProtocolError,
   PerMessageDeflate,
   RejectConnection,
   RejectData,
@@ -25,45 +24,13 @@ import {
   type WSConnectionOptions,
 } from "../../src/index.js";
 import { HttpHeadParser, type ResponseHead } from "../../src/handshake/http-head.js";
+import { KEY } from "../fixtures/handshake-rows.js";
 import { bytes, concat, text } from "../handshake/helpers.js";
-
-/** RFC 6455 §1.3's sample key and its accept token. */
-export const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
-export const ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 /** A `randomFill` that repeats "the sample nonce": a client using it sends {@link KEY}. */
 export function sampleNonceFill(buffer: Uint8Array): void {
   const source = bytes("the sample nonce");
   for (let i = 0; i < buffer.length; i++) buffer[i] = source[i % source.length];
-}
-
-/** Hardening §5.0's BASE request. */
-export const BASE =
-  "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-  `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
-
-/** The valid 101 answering {@link KEY}. */
-export const OK_101 =
-  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-  `Sec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
-
-/** `head` (ending in an empty line) with `lines` added after its headers, then `after`. */
-export function withHeaders(head: string, lines: readonly string[], after = ""): string {
-  return head.slice(0, -2) + lines.map((l) => l + "\r\n").join("") + "\r\n" + after;
-}
-/** `head` without the header `name`. */
-export function withoutHeader(head: string, name: string): string {
-  return head
-    .split("\r\n")
-    .filter((line) => !line.startsWith(name + ":"))
-    .join("\r\n");
-}
-/** `head` with the header `name` replaced by `line`. */
-export function replaceHeader(head: string, name: string, line: string): string {
-  return head
-    .split("\r\n")
-    .map((l) => (l.startsWith(name + ":") ? line : l))
-    .join("\r\n");
 }
 
 /** Parses a whole response head (what a server wrote) with wstate's own parser. */
@@ -266,7 +233,7 @@ export type ClientOutcome =
 
 /** How a client application is run. */
 export interface ClientRun {
-  subprotocols?: string[];
+  subprotocols?: readonly string[];
   /** Fresh extension objects for each run (finalize mutates them); default PerMessageDeflate. */
   extensions?: () => Extension[];
 }

@@ -15,8 +15,9 @@ import {
   WSConnection,
   type AnyEvent,
 } from "../../src/index.js";
+import { KEY } from "../fixtures/handshake-rows.js";
 import { chunkings } from "../handshake/helpers.js";
-import { KEY, bytes, feedAll, parseResponse, remoteError, text } from "./drive.js";
+import { bytes, feedAll, parseResponse, remoteError, text } from "./drive.js";
 
 /** `wire` fed to a fresh `make()` in every chunking: the events, equal in each. */
 function inEveryChunking(wire: Uint8Array, make: () => WSConnection): { events: AnyEvent[]; peer: WSConnection } {

@@ -26,9 +26,10 @@ import {
   type EventType,
   type Headers,
 } from "../../src/index.js";
+import { ACCEPT, BASE, KEY, OK_101 } from "../fixtures/handshake-rows.js";
 import { FakeExtension } from "../handshake/fake-extension.js";
 import { chunkings } from "../handshake/helpers.js";
-import { ACCEPT, BASE, KEY, OK_101, bytes, feedAll, parseResponse, remoteError, sampleNonceFill, text } from "./drive.js";
+import { bytes, feedAll, parseResponse, remoteError, sampleNonceFill, text } from "./drive.js";
 
 /** An event class wstate does not know. */
 class Foreign extends Event {

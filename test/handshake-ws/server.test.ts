@@ -26,9 +26,10 @@ import {
   type Extension,
   type Headers,
 } from "../../src/index.js";
+import { KEY } from "../fixtures/handshake-rows.js";
 import { FakeExtension } from "../handshake/fake-extension.js";
 import { chunkings } from "../handshake/helpers.js";
-import { KEY, bytes, feedAll, parseResponse, remoteError, text } from "./drive.js";
+import { bytes, feedAll, parseResponse, remoteError, text } from "./drive.js";
 
 const GOOD: Headers = [
   ["Host", "localhost"],
