@@ -17,12 +17,10 @@ import {
 import { WSConnection } from "../src/ws-connection.js";
 import { ConnectionState, ConnectionType } from "../src/constants.js";
 import { LocalProtocolError, RemoteProtocolError } from "../src/errors.js";
+import { BASE, KEY, OK_101 } from "./fixtures/handshake-rows.js";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-const BASE =
-  "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 /** Feeds `bytes` whole or one byte at a time and collects the events. */
 function feed(ws: WSConnection, bytes: Uint8Array, byteByByte: boolean): AnyEvent[] {
@@ -79,10 +77,7 @@ describe("WSConnection handshake", () => {
       expect(events).toHaveLength(1);
       expect(events[0]).toBeInstanceOf(Request);
       const response = text(server.send(new AcceptConnection()));
-      expect(response).toBe(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-          "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
-      );
+      expect(response).toBe(OK_101);
       expect([...server.events()]).toEqual([new TextMessage({ data: "hi" })]);
     });
 
@@ -182,7 +177,7 @@ describe("WSConnection handshake", () => {
         ["Connection", "Keep-Alive, Upgrade"],
         ["Upgrade", "WebSocket"],
         ["Sec-WebSocket-Version", "13"],
-        ["Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="],
+        ["Sec-WebSocket-Key", KEY],
         ["X-Foo", "bar"],
       ],
       "/",

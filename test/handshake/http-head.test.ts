@@ -2,17 +2,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { HttpHeadParser } from "../../src/handshake/http-head.js";
 import { LocalProtocolError } from "../../src/errors.js";
+import { ACCEPT, BASE, KEY, OK_101 } from "../fixtures/handshake-rows.js";
 import { byteByByte, bytes, chunkings, concat, feedHead, splitAt, text } from "./helpers.js";
-
-const BASE =
-  "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 const BASE_HEADERS = [
   ["host", "example.com"],
   ["upgrade", "websocket"],
   ["connection", "Upgrade"],
-  ["sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="],
+  ["sec-websocket-key", KEY],
   ["sec-websocket-version", "13"],
 ];
 
@@ -247,10 +244,7 @@ describe("HttpHeadParser.request", () => {
 
 describe("HttpHeadParser.response", () => {
   it("parses a 101 with trailing frame bytes in every chunking", () => {
-    const input = bytes(
-      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-        "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x81\x02hi",
-    );
+    const input = bytes(OK_101 + "\x81\x02hi");
     for (const [how, chunks] of chunkings(input)) {
       expect(feedHead(HttpHeadParser.response(), chunks), how).toEqual({
         status: "complete",
@@ -261,7 +255,7 @@ describe("HttpHeadParser.response", () => {
           headers: [
             ["upgrade", "websocket"],
             ["connection", "Upgrade"],
-            ["sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="],
+            ["sec-websocket-accept", ACCEPT],
           ],
         },
         rest: bytes("\x81\x02hi"),
