@@ -17,7 +17,8 @@ import {
 import { WSConnection } from "../src/ws-connection.js";
 import { ConnectionState, ConnectionType } from "../src/constants.js";
 import { LocalProtocolError, RemoteProtocolError } from "../src/errors.js";
-import { BASE, KEY, OK_101 } from "./fixtures/handshake-rows.js";
+import { BASE, OK_101 } from "./fixtures/handshake-rows.js";
+import { GOOD_HEADERS } from "./fixtures/wsproto-requests.js";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -171,17 +172,7 @@ describe("WSConnection handshake", () => {
 
   it("initiateUpgradeConnection: a server whose HTTP layer parsed the request", () => {
     const server = new WSConnection(ConnectionType.SERVER);
-    server.initiateUpgradeConnection(
-      [
-        ["Host", "localhost"],
-        ["Connection", "Keep-Alive, Upgrade"],
-        ["Upgrade", "WebSocket"],
-        ["Sec-WebSocket-Version", "13"],
-        ["Sec-WebSocket-Key", KEY],
-        ["X-Foo", "bar"],
-      ],
-      "/",
-    );
+    server.initiateUpgradeConnection(GOOD_HEADERS, "/");
     const [request] = [...server.events()] as Request[];
     expect(request.host).toBe("localhost");
     expect(request.extraHeaders).toContainEqual(["x-foo", "bar"]);

@@ -26,19 +26,10 @@ import {
   type Extension,
   type Headers,
 } from "../../src/index.js";
-import { KEY } from "../fixtures/handshake-rows.js";
+import { GOOD_HEADERS, GOOD_REQUEST } from "../fixtures/wsproto-requests.js";
 import { FakeExtension } from "../handshake/fake-extension.js";
 import { chunkings } from "../handshake/helpers.js";
 import { bytes, feedAll, parseResponse, remoteError, text } from "./drive.js";
-
-const GOOD: Headers = [
-  ["Host", "localhost"],
-  ["Connection", "Keep-Alive, Upgrade"],
-  ["Upgrade", "WebSocket"],
-  ["Sec-WebSocket-Version", "13"],
-  ["Sec-WebSocket-Key", KEY],
-  ["X-Foo", "bar"],
-];
 
 function requestBytes(headers: Headers, method = "GET"): Uint8Array {
   return bytes(`${method} / HTTP/1.1\r\n` + headers.map(([n, v]) => `${n}: ${v}\r\n`).join("") + "\r\n");
@@ -77,24 +68,9 @@ function requestError(headers: Headers, method = "GET"): RemoteProtocolError {
   return errors[0];
 }
 
-/** What the server made of GOOD (test_connection_request, test_upgrade_request). */
-const GOOD_REQUEST = new Request({
-  host: "localhost",
-  target: "/",
-  subprotocols: [],
-  extensions: [],
-  extraHeaders: [
-    ["connection", "Keep-Alive, Upgrade"],
-    ["upgrade", "WebSocket"],
-    ["sec-websocket-version", "13"],
-    ["sec-websocket-key", KEY],
-    ["x-foo", "bar"],
-  ],
-});
-
 describe("test_server.py: the server reads the request", () => {
   it("test_connection_request", () => {
-    const request = makeConnectionRequest(GOOD);
+    const request = makeConnectionRequest(GOOD_HEADERS);
     expect(request).toEqual(GOOD_REQUEST);
     for (const name of ["host", "sec-websocket-extensions", "sec-websocket-protocol"]) {
       expect(request.extraHeaders.map(([n]) => n)).not.toContain(name);
@@ -102,20 +78,20 @@ describe("test_server.py: the server reads the request", () => {
   });
 
   it("test_connection_request_bad_method", () => {
-    const error = requestError(GOOD, "POST");
+    const error = requestError(GOOD_HEADERS, "POST");
     expect(error.message).toBe("Request method must be GET");
     // wsproto hints a bare 400; wstate answers 405 with Allow: GET (RFC 9110 §15.5.6).
     expect(error.eventHint).toEqual(new RejectConnection({ statusCode: 405, headers: [["Allow", "GET"]] }));
   });
 
   it("test_connection_request_bad_connection_header", () => {
-    const error = requestError(GOOD.map(([n, v]) => [n, n === "Connection" ? "Keep-Alive, No-Upgrade" : v] as const));
+    const error = requestError(GOOD_HEADERS.map(([n, v]) => [n, n === "Connection" ? "Keep-Alive, No-Upgrade" : v] as const));
     expect(error.message).toBe("Missing header, 'Connection: Upgrade'");
     expect(error.eventHint).toEqual(new RejectConnection());
   });
 
   it("test_connection_request_bad_upgrade_header", () => {
-    const error = requestError(GOOD.map(([n, v]) => [n, n === "Upgrade" ? "h2c" : v] as const));
+    const error = requestError(GOOD_HEADERS.map(([n, v]) => [n, n === "Upgrade" ? "h2c" : v] as const));
     expect(error.message).toBe("Missing header, 'Upgrade: WebSocket'");
     expect(error.eventHint).toEqual(new RejectConnection());
   });
@@ -125,20 +101,20 @@ describe("test_server.py: the server reads the request", () => {
     // wsproto answers 426 here too; a version that is not a number is 400 in wstate (hardening H13).
     ["not-a-digit", 400],
   ])("test_connection_request_bad_version_header %s", (version, status) => {
-    const error = requestError(GOOD.map(([n, v]) => [n, n === "Sec-WebSocket-Version" ? version : v] as const));
+    const error = requestError(GOOD_HEADERS.map(([n, v]) => [n, n === "Sec-WebSocket-Version" ? version : v] as const));
     expect(error.message).toBe("Missing header, 'Sec-WebSocket-Version'");
     expect(error.eventHint).toEqual(new RejectConnection({ headers: [["Sec-WebSocket-Version", "13"]], statusCode: status }));
   });
 
   it("test_connection_request_key_header", () => {
-    const error = requestError(GOOD.filter(([n]) => n !== "Sec-WebSocket-Key"));
+    const error = requestError(GOOD_HEADERS.filter(([n]) => n !== "Sec-WebSocket-Key"));
     expect(error.message).toBe("Missing header, 'Sec-WebSocket-Key'");
     expect(error.eventHint).toEqual(new RejectConnection());
   });
 
   it("test_upgrade_request", () => {
     const server = new WSConnection(ConnectionType.SERVER);
-    server.initiateUpgradeConnection(GOOD, "/");
+    server.initiateUpgradeConnection(GOOD_HEADERS, "/");
     expect([...server.events()]).toEqual([GOOD_REQUEST]);
     expect(server.state).toBe(ConnectionState.CONNECTING);
     // The connection goes on from there: the 101, then the client's frames.
@@ -293,7 +269,7 @@ describe("beyond test_server.py", () => {
       }
     }
     const server = new WSConnection(ConnectionType.SERVER);
-    feedAll(server, [requestBytes([...GOOD, ["Sec-WebSocket-Extensions", "fake"]])]);
+    feedAll(server, [requestBytes([...GOOD_HEADERS, ["Sec-WebSocket-Extensions", "fake"]])]);
     const accept = new AcceptConnection({ extensions: [new Throwing()] });
     expect(() => server.send(accept)).toThrow(LocalProtocolError);
     expect(() => server.send(accept)).toThrow("Extension fake: accept() threw (it must decline instead): boom");
@@ -304,16 +280,16 @@ describe("beyond test_server.py", () => {
 
   it("initiateUpgradeConnection: a bad request is a RemoteProtocolError whose hint answers it; a second call is refused", () => {
     const server = new WSConnection(ConnectionType.SERVER);
-    const error = remoteError(() => server.initiateUpgradeConnection(GOOD.filter(([n]) => n !== "Upgrade"), "/"));
+    const error = remoteError(() => server.initiateUpgradeConnection(GOOD_HEADERS.filter(([n]) => n !== "Upgrade"), "/"));
     expect(error.message).toBe("Missing header, 'Upgrade: WebSocket'");
-    expect(() => server.initiateUpgradeConnection(GOOD, "/")).toThrow(LocalProtocolError);
+    expect(() => server.initiateUpgradeConnection(GOOD_HEADERS, "/")).toThrow(LocalProtocolError);
     expect(parseResponse(server.send(error.eventHint!)).head.statusCode).toBe(400);
     expect(server.state).toBe(ConnectionState.CLOSED);
 
     // wsproto yields one Request for two calls (h11 pauses); wstate refuses the second.
     const twice = new WSConnection(ConnectionType.SERVER);
-    twice.initiateUpgradeConnection(GOOD, "/");
-    expect(() => twice.initiateUpgradeConnection(GOOD, "/")).toThrow(
+    twice.initiateUpgradeConnection(GOOD_HEADERS, "/");
+    expect(() => twice.initiateUpgradeConnection(GOOD_HEADERS, "/")).toThrow(
       /initiateUpgradeConnection is for a server that has not received a request yet; the state is CONNECTING/,
     );
     expect([...twice.events()]).toEqual([GOOD_REQUEST]);
