@@ -99,14 +99,8 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     : tcpConnect({ host: endpoint.hostname, port: endpoint.port });
   return new Promise<NodeWebSocket>((resolve, reject) => {
     try {
-      new NodeWebSocket(socket, {
-        handshake: { role: "client", request },
-        settings,
-        limits,
-        observer: options.observer,
-        onOpen: resolve,
-        onHandshakeFailure: reject,
-      });
+      const host = { role: "client", settings, engineOptions: limits, onOpen: resolve, onHandshakeFailure: reject } as const;
+      new NodeWebSocket(socket, host, { request, observer: options.observer });
     } catch (error) {
       socket.destroy();
       reject(error);

@@ -14,25 +14,20 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** Collects the chunks of one message at a time. */
 export class MessageAssembler {
-  #text: string[] = [];
-  #bytes: Buffer[] = [];
+  /** The chunks of the unfinished message (the engine never interleaves two); null between messages. */
+  #parts: WholeMessage[] | null = null;
 
   /** Adds a chunk; returns the message once its last chunk arrived, else null. */
   push(chunk: TextMessage | BytesMessage): WholeMessage | null {
-    if (chunk.type === "TextMessage") {
-      if (chunk.messageFinished && this.#text.length === 0) return chunk.data;
-      this.#text.push(chunk.data);
-      if (!chunk.messageFinished) return null;
-      const whole = this.#text.join("");
-      this.#text = [];
-      return whole;
+    const data = chunk.type === "TextMessage" ? chunk.data : asBuffer(chunk.data);
+    if (this.#parts === null) {
+      if (chunk.messageFinished) return data;
+      this.#parts = [];
     }
-    const bytes = asBuffer(chunk.data);
-    if (chunk.messageFinished && this.#bytes.length === 0) return bytes;
-    this.#bytes.push(bytes);
+    this.#parts.push(data);
     if (!chunk.messageFinished) return null;
-    const whole = Buffer.concat(this.#bytes);
-    this.#bytes = [];
-    return whole;
+    const parts = this.#parts;
+    this.#parts = null;
+    return chunk.type === "TextMessage" ? (parts as string[]).join("") : Buffer.concat(parts as Buffer[]);
   }
 }

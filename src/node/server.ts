@@ -12,16 +12,9 @@ import { RemoteProtocolError } from "../errors.js";
 import { AcceptConnection, RejectConnection, RejectData, type Headers, type Request } from "../events.js";
 import { PerMessageDeflate, type PerMessageDeflateOptions } from "../extensions/permessage-deflate.js";
 import { WSConnection } from "../ws-connection.js";
-import {
-  deflateOptions,
-  engineLimits,
-  resolveAdapterSettings,
-  type AdapterSettings,
-  type ConnectionObserver,
-  type SocketOptions,
-} from "./options.js";
+import { deflateOptions, engineLimits, resolveAdapterSettings, type ConnectionObserver, type SocketOptions } from "./options.js";
 import { resolveOriginPolicy, type OriginPolicyOptions } from "./origin.js";
-import { NodeWebSocket, type NodeWebSocketInit } from "./web-socket.js";
+import { NodeWebSocket, type NodeWebSocketHost, type UpgradeRequest } from "./web-socket.js";
 
 /**
  * Options of {@link createWebSocketServer}. Exactly one Origin policy (`allowedOrigins`,
@@ -63,17 +56,46 @@ export interface WebSocketServerEvents {
   error: [error: Error];
 }
 
-function headerPairs(rawHeaders: readonly string[]): Headers {
+/**
+ * Header names and values that handshakes carry. The `Request` a connection keeps for its
+ * whole life holds these shared strings instead of its own copies from the HTTP parser.
+ */
+const COMMON_HEADER_TEXTS: ReadonlyMap<string, string> = new Map(
+  [
+    "host",
+    "upgrade",
+    "connection",
+    "origin",
+    "user-agent",
+    "pragma",
+    "cache-control",
+    "accept-encoding",
+    "accept-language",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "sec-websocket-protocol",
+    "websocket",
+    "Upgrade",
+    "13",
+    "no-cache",
+    "permessage-deflate; client_max_window_bits",
+  ].map((text) => [text, text]),
+);
+
+/** The request's headers for the engine: names lower-case (as the engine keeps them), common texts shared. */
+function requestHeaders(rawHeaders: readonly string[]): Headers {
+  const shared = (text: string) => COMMON_HEADER_TEXTS.get(text) ?? text;
   const pairs: Array<readonly [string, string]> = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i], rawHeaders[i + 1]]);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([shared(rawHeaders[i].toLowerCase()), shared(rawHeaders[i + 1])]);
   return pairs;
 }
 
 /** The request head as it was (near enough) on the wire, for observers. */
 function requestHeadBytes(req: IncomingMessage): Uint8Array {
   let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
-  const pairs = headerPairs(req.rawHeaders);
-  for (const [name, value] of pairs) text += `${name}: ${value}\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
   return Buffer.from(text + "\r\n", "latin1");
 }
 
@@ -125,10 +147,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** The HTTP server used: the one given, the one made for `port`, or null. */
   readonly httpServer: HttpServer | HttpsServer | null;
   readonly #options: WebSocketServerOptions;
-  readonly #settings: AdapterSettings;
-  readonly #limits: NodeWebSocketInit["limits"];
+  /** Shared by every connection of this server. */
+  readonly #host: NodeWebSocketHost;
   readonly #deflate: PerMessageDeflateOptions | null;
-  readonly #checkOrigin: (origin: string | null) => boolean;
   readonly #ownsHttpServer: boolean;
   readonly #clients = new Set<NodeWebSocket>();
   readonly #pending = new Set<Duplex>();
@@ -138,9 +159,24 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   constructor(options: WebSocketServerOptions) {
     super();
     this.#options = options;
-    this.#checkOrigin = resolveOriginPolicy(options);
-    this.#settings = resolveAdapterSettings(options);
-    this.#limits = engineLimits(options);
+    const checkOrigin = resolveOriginPolicy(options);
+    const settings = resolveAdapterSettings(options);
+    this.#host = {
+      role: "server",
+      settings,
+      engineOptions: { ...engineLimits(options), checkOrigin },
+      answer: (request) => this.#answer(request),
+      onOpen: (ws) => {
+        this.#pending.delete(ws.socket);
+        this.#clients.add(ws);
+        this.emit("connection", ws, ws.request);
+      },
+      onHandshakeFailure: (error, ws) => this.emit("handshakeError", error, ws.socket),
+      onClose: (ws) => {
+        this.#pending.delete(ws.socket);
+        this.#clients.delete(ws);
+      },
+    };
     this.#deflate = deflateOptions(options.perMessageDeflate);
     if (this.#deflate !== null) new PerMessageDeflate(this.#deflate); // validates the options now
     if (options.path !== undefined && (typeof options.path !== "string" || !options.path.startsWith("/"))) {
@@ -151,7 +187,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     if (options.port !== undefined) {
       // Node's HTTP parser reads the request head, so it also enforces the handshake deadline.
-      const deadline = this.#settings.handshakeTimeout;
+      const deadline = settings.handshakeTimeout;
       const timeouts =
         deadline === 0 ? {} : { headersTimeout: deadline, requestTimeout: deadline, connectionsCheckingInterval: Math.min(deadline, 1000) };
       const server = createServer(timeouts, (_req, res) => {
@@ -195,7 +231,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (this.#closed) return rejectUpgrade(socket, 503, { headers: [["Retry-After", "1"]] });
     if (req.method !== "GET") return this.#refuseEarly(socket, 405, "Request method must be GET", [["Allow", "GET"]]);
     if (req.httpVersion !== "1.1") return this.#refuseEarly(socket, 505, `WebSocket requires HTTP/1.1, not HTTP/${req.httpVersion}`);
-    this.#adopt(socket, { headers: headerPairs(req.rawHeaders), target: req.url ?? "/", head, requestHead: () => requestHeadBytes(req) });
+    this.#adopt(socket, { headers: requestHeaders(req.rawHeaders), target: req.url ?? "/", head, requestHead: () => requestHeadBytes(req) });
   }
 
   /**
@@ -251,22 +287,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.emit("handshakeError", new RemoteProtocolError(message, new RejectConnection({ statusCode, headers })), socket);
   }
 
-  #adopt(socket: Duplex, upgrade: Extract<NodeWebSocketInit["handshake"], { role: "server" }>["upgrade"]): void {
+  #adopt(socket: Duplex, upgrade: UpgradeRequest | undefined): void {
     this.#pending.add(socket);
-    socket.once("close", () => this.#pending.delete(socket));
-    new NodeWebSocket(socket, {
-      handshake: { role: "server", answer: (request) => this.#answer(request), checkOrigin: this.#checkOrigin, upgrade },
-      settings: this.#settings,
-      limits: this.#limits,
-      observer: this.#options.observe?.(socket),
-      onOpen: (ws) => {
-        this.#pending.delete(socket);
-        this.#clients.add(ws);
-        ws.once("close", () => this.#clients.delete(ws));
-        this.emit("connection", ws, ws.request);
-      },
-      onHandshakeFailure: (error) => this.emit("handshakeError", error, socket),
-    });
+    new NodeWebSocket(socket, this.#host, { upgrade, observer: this.#options.observe?.(socket) });
   }
 
   #answer(request: Request): AcceptConnection | RemoteProtocolError {

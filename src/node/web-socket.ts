@@ -24,9 +24,7 @@ import {
   type Request,
 } from "../events.js";
 import type { Extension } from "../extensions/extension.js";
-import type { FrameLimits } from "../frame/limits.js";
-import type { HeadLimits } from "../handshake/http-head.js";
-import { WSConnection } from "../ws-connection.js";
+import { WSConnection, type WSConnectionOptions } from "../ws-connection.js";
 import { ConnectionRejectedError, HandshakeTimeoutError, REJECTION_BODY_LIMIT } from "./errors.js";
 import { MessageAssembler, type WholeMessage } from "./message-assembler.js";
 import type { AdapterSettings, ConnectionObserver } from "./options.js";
@@ -66,41 +64,52 @@ export interface NodeWebSocketEvents {
   drain: [];
 }
 
-/** How the opening handshake runs; internal to `connect` and `WebSocketServer`. */
-export type HandshakePlan =
-  | {
-      readonly role: "client";
-      /** The Request to send. */
-      readonly request: Request;
-    }
-  | {
-      readonly role: "server";
-      /** Decides on a valid request: accept, or refuse with the rejection to send and the reason. */
-      readonly answer: (request: Request) => AcceptConnection | RemoteProtocolError;
-      /** Decides on the `Origin` header; a refusal is answered 403. */
-      readonly checkOrigin: (origin: string | null) => boolean;
-      /** Present when an HTTP server already parsed the request (its `upgrade` event). */
-      readonly upgrade?: {
-        readonly headers: Headers;
-        readonly target: string;
-        /** The bytes that followed the request head. */
-        readonly head: Uint8Array;
-        /** The request head re-serialized, shown to the observer as the bytes read. */
-        readonly requestHead: () => Uint8Array;
-      };
-    };
-
-/** Everything a {@link NodeWebSocket} is built from; internal to `connect` and `WebSocketServer`. */
-export interface NodeWebSocketInit {
-  readonly handshake: HandshakePlan;
-  readonly settings: AdapterSettings;
-  readonly limits: Partial<FrameLimits & HeadLimits>;
-  readonly observer?: ConnectionObserver;
-  /** The handshake succeeded; the socket is handed to the application now. */
-  readonly onOpen: (socket: NodeWebSocket) => void;
-  /** The handshake failed; the transport is being closed. Called at most once, never after `onOpen`. */
-  readonly onHandshakeFailure: (error: Error) => void;
+/** A request an HTTP server already parsed (its `upgrade` event). */
+export interface UpgradeRequest {
+  readonly headers: Headers;
+  readonly target: string;
+  /** The bytes that followed the request head. */
+  readonly head: Uint8Array;
+  /** The request head re-serialized, shown to the observer as the bytes read. */
+  readonly requestHead: () => Uint8Array;
 }
+
+/**
+ * What a {@link NodeWebSocket} needs from its owner and tells it: one object per server,
+ * shared by all its connections (so nothing of it is copied per connection), or one per
+ * `connect` call. Internal to `connect` and `WebSocketServer`.
+ */
+export interface NodeWebSocketHost {
+  readonly role: "client" | "server";
+  readonly settings: AdapterSettings;
+  /** The engine's options: the limits, and a server's `checkOrigin` (a refusal is answered 403). */
+  readonly engineOptions: WSConnectionOptions;
+  /** Server: decides on a valid request: accept, or refuse with the rejection to send and the reason. */
+  answer?(request: Request): AcceptConnection | RemoteProtocolError;
+  /** The handshake succeeded; the socket is handed to the application now. */
+  onOpen(socket: NodeWebSocket): void;
+  /** The handshake failed; the transport is being closed. Called at most once, never after `onOpen`. */
+  onHandshakeFailure(error: Error, socket: NodeWebSocket): void;
+  /** The transport closed before the handshake completed, or `close` is about to be emitted. */
+  onClose?(socket: NodeWebSocket): void;
+}
+
+/** What one connection starts from; none of it is kept once the handshake started. */
+export interface NodeWebSocketStart {
+  /** Client: the Request to send. */
+  readonly request?: Request;
+  /** Server: the request, when an HTTP server parsed it already. */
+  readonly upgrade?: UpgradeRequest;
+  readonly observer?: ConnectionObserver;
+}
+
+/** The observer of a connection nobody observes: one for all of them. */
+const UNOBSERVED: ConnectionObserver = Object.freeze({});
+const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
+
+/** The socket's listeners find their connection here (one property, no closure per connection). */
+const OWNER = Symbol("wstate.NodeWebSocket");
+type OwnedSocket = Duplex & { [OWNER]: NodeWebSocket };
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -136,12 +145,13 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   readonly socket: Duplex;
   /** The sans-I/O engine; its `actor` runs the lifecycle statechart. */
   readonly engine: WSConnection;
-  #init: NodeWebSocketInit;
-  readonly #settings: AdapterSettings;
+  readonly #host: NodeWebSocketHost;
   readonly #observer: ConnectionObserver;
-  readonly #assembler = new MessageAssembler();
+  /** Made for the first message that arrives in pieces. */
+  #assembler: MessageAssembler | null = null;
   #request: Request | null = null;
-  #accept: AcceptConnection | null = null;
+  #protocol: string | null = null;
+  #extensions = NO_EXTENSIONS;
   /** The handshake ended: opened or failed. */
   #settled = false;
   #opened = false;
@@ -155,44 +165,64 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   #failure: CloseConnection | null = null;
   #socketError: Error | null = null;
   #rejection: { statusCode: number; headers: Headers; body: Buffer[]; size: number } | null = null;
-  #handshakeTimer: NodeJS.Timeout | null = null;
-  #closeTimer: NodeJS.Timeout | null = null;
+  /** The deadline running: the opening handshake's until it settled, then the closing handshake's. */
+  #timer: NodeJS.Timeout | null = null;
 
   /**
    * Internal: use {@link connect} or {@link createWebSocketServer}, which hand out open
    * sockets. Takes over `socket` at once.
    */
-  constructor(socket: Duplex, init: NodeWebSocketInit) {
+  constructor(socket: Duplex, host: NodeWebSocketHost, start: NodeWebSocketStart = {}) {
     super();
     this.socket = socket;
-    this.#init = init;
-    this.#settings = init.settings;
-    this.#observer = init.observer ?? {};
-    const plan = init.handshake;
-    this.engine = new WSConnection(plan.role === "client" ? ConnectionType.CLIENT : ConnectionType.SERVER, {
-      ...init.limits,
-      checkOrigin: plan.role === "server" ? plan.checkOrigin : undefined,
+    this.#host = host;
+    const observer = (this.#observer = start.observer ?? UNOBSERVED);
+    this.engine = new WSConnection(
+      host.role === "client" ? ConnectionType.CLIENT : ConnectionType.SERVER,
       // The statechart's actor runs only when someone watches it.
-      inspect: this.#observer.inspect,
-    });
-    if (plan.role === "client") {
+      observer.inspect === undefined ? host.engineOptions : { ...host.engineOptions, inspect: observer.inspect },
+    );
+    if (host.role === "client") {
+      const request = start.request!;
       // A bad Request (header, subprotocol) throws here, before any byte is written.
-      const bytes = this.engine.send(plan.request);
-      this.#request = plan.request;
-      this.#observer.eventOut?.(plan.request);
+      const bytes = this.engine.send(request);
+      this.#request = request;
+      observer.eventOut?.(request);
       this.#write(bytes);
     }
     (socket as Partial<Socket>).setNoDelay?.(true);
     (socket as Partial<Socket>).setTimeout?.(0);
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
-    socket.on("close", this.#onClose);
-    socket.on("drain", this.#onDrain);
-    if (this.#settings.handshakeTimeout > 0) {
-      this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), this.#settings.handshakeTimeout);
-    }
-    if (plan.role === "server" && plan.upgrade !== undefined) this.#startFromUpgrade(plan.upgrade);
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("data", NodeWebSocket.#onSocketData);
+    socket.on("end", NodeWebSocket.#onSocketEnd);
+    socket.on("error", NodeWebSocket.#onSocketError);
+    socket.on("close", NodeWebSocket.#onSocketClose);
+    socket.on("drain", NodeWebSocket.#onSocketDrain);
+    const deadline = host.settings.handshakeTimeout;
+    if (deadline > 0) this.#timer = setTimeout(() => this.#handshakeTimedOut(), deadline);
+    if (start.upgrade !== undefined) this.#startFromUpgrade(start.upgrade);
+  }
+
+  // Every socket shares these listeners (`this` is the socket): closures made per
+  // connection would cost heap on every idle connection.
+  static #onSocketData(this: OwnedSocket, chunk: Buffer): void {
+    this[OWNER].#onData(chunk);
+  }
+
+  static #onSocketEnd(this: OwnedSocket): void {
+    this[OWNER].#onEnd();
+  }
+
+  static #onSocketError(this: OwnedSocket, error: Error): void {
+    this[OWNER].#onError(error);
+  }
+
+  static #onSocketClose(this: OwnedSocket): void {
+    this[OWNER].#onClose();
+  }
+
+  static #onSocketDrain(this: OwnedSocket): void {
+    this[OWNER].emit("drain");
   }
 
   /** The connection's `ConnectionState` (OPEN, LOCAL_CLOSING, REMOTE_CLOSING, CLOSED …). */
@@ -207,12 +237,12 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
 
   /** The subprotocol agreed in the handshake, or null. */
   get protocol(): string | null {
-    return this.#accept?.subprotocol ?? null;
+    return this.#protocol;
   }
 
   /** The extensions agreed in the handshake (e.g. a `PerMessageDeflate`). */
   get extensions(): readonly Extension[] {
-    return (this.#accept?.extensions ?? []).filter((extension) => extension.enabled());
+    return this.#extensions.filter((extension) => extension.enabled());
   }
 
   /** Bytes written but not yet handed to the operating system (`socket.writableLength`). */
@@ -327,35 +357,32 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
 
   // ---- input --------------------------------------------------------------------------
 
-  #onData = (chunk: Buffer): void => {
+  #onData(chunk: Buffer): void {
     this.#observer.bytesIn?.(chunk);
     this.#receive(chunk);
-  };
+  }
 
-  #onEnd = (): void => {
+  #onEnd(): void {
     this.#receive(null);
     // An HTTP server's sockets allow half-open connections: end our side too.
     this.#endSocket();
-  };
+  }
 
-  #onError = (error: Error): void => {
+  #onError(error: Error): void {
     this.#socketError ??= error;
     if (!this.#settled) this.#failHandshake(error);
     else if (this.listenerCount("error") > 0) this.emit("error", error);
-  };
+  }
 
-  #onDrain = (): void => {
-    this.emit("drain");
-  };
-
-  #onClose = (): void => {
+  #onClose(): void {
     this.#socketClosed = true;
-    this.#clearTimers();
+    this.#clearTimer();
+    if (!this.#opened) this.#host.onClose?.(this);
     if (!this.#settled) this.#failHandshake(this.#socketError ?? new Error("The connection closed before the WebSocket handshake completed"));
     if (!this.#opened) return;
     // Before the application could listen, the rest waits for the deferred start.
     if (this.#flowing) this.#finish();
-  };
+  }
 
   #receive(data: Uint8Array | null): void {
     if (this.engine.state === ConnectionState.CLOSED) return;
@@ -394,13 +421,13 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
         return this.#rejectionBody(event);
       case "TextMessage":
       case "BytesMessage": {
-        const message = this.#assembler.push(event);
+        const message = (this.#assembler ??= new MessageAssembler()).push(event);
         if (message !== null) this.emit("message", message);
         return;
       }
       case "Ping": {
         const state = this.engine.state;
-        if (this.#settings.autoPong && (state === ConnectionState.OPEN || state === ConnectionState.LOCAL_CLOSING)) {
+        if (this.#host.settings.autoPong && (state === ConnectionState.OPEN || state === ConnectionState.LOCAL_CLOSING)) {
           this.#sendEvent(event.response());
         }
         this.emit("ping", toBuffer(event.payload));
@@ -424,7 +451,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     }
     if (event.code === CloseReason.ABNORMAL_CLOSURE) return; // the transport ended without a Close
     this.#peerClose = event;
-    if (this.#settings.autoCloseReply && this.engine.state === ConnectionState.REMOTE_CLOSING) {
+    if (this.#host.settings.autoCloseReply && this.engine.state === ConnectionState.REMOTE_CLOSING) {
       this.#sendEvent(event.response());
     }
     this.emit("closing", event);
@@ -434,7 +461,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   #afterStateChange(): void {
     const state = this.engine.state;
     if (state === ConnectionState.OPEN || state === ConnectionState.CONNECTING || !this.#opened) return;
-    if (this.#closeTimer === null && !this.#socketClosed) this.#armCloseTimer();
+    if (this.#timer === null && !this.#socketClosed) this.#armCloseTimer();
     if (state !== ConnectionState.CLOSED) return;
     // RFC 6455 §7.1.1: the server closes the TCP connection first; a client waits for it
     // (under the close deadline) unless the connection ended some other way.
@@ -442,21 +469,20 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   }
 
   #armCloseTimer(): void {
-    if (this.#settings.closeTimeout === 0) return;
-    this.#closeTimer = setTimeout(() => this.socket.destroy(), this.#settings.closeTimeout);
+    const deadline = this.#host.settings.closeTimeout;
+    if (deadline > 0) this.#timer = setTimeout(() => this.socket.destroy(), deadline);
   }
 
   #endSocket(): void {
     if (this.#ending) return;
     this.#ending = true;
     this.socket.end();
-    if (this.#closeTimer === null && !this.#socketClosed) this.#armCloseTimer();
+    if (this.#timer === null && !this.#socketClosed) this.#armCloseTimer();
   }
 
-  #clearTimers(): void {
-    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
-    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
-    this.#handshakeTimer = this.#closeTimer = null;
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
   /** The transport is closed: tell the engine (EOF) if it does not know yet, then `close`. */
@@ -464,6 +490,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     if (this.#closeEmitted) return;
     if (this.engine.state !== ConnectionState.CLOSED) this.#receive(null);
     this.#closeEmitted = true;
+    this.#host.onClose?.(this);
     const source = this.#failure ?? this.#peerClose;
     this.emit("close", {
       code: source?.code ?? CloseReason.ABNORMAL_CLOSURE,
@@ -474,11 +501,8 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
 
   // ---- handshake ----------------------------------------------------------------------
 
-  #startFromUpgrade(upgrade: NonNullable<Extract<HandshakePlan, { role: "server" }>["upgrade"]>): void {
+  #startFromUpgrade(upgrade: UpgradeRequest): void {
     if (this.#observer.bytesIn !== undefined) this.#observer.bytesIn(upgrade.requestHead());
-    // Forget the upgrade (its closure keeps the whole IncomingMessage alive).
-    const { upgrade: _started, ...plan } = this.#init.handshake as Extract<HandshakePlan, { role: "server" }>;
-    this.#init = { ...this.#init, handshake: plan };
     try {
       this.engine.initiateUpgradeConnection(upgrade.headers, upgrade.target);
     } catch (error) {
@@ -492,11 +516,10 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
 
   #answer(request: Request): void {
     this.#request = request;
-    const plan = this.#init.handshake as Extract<HandshakePlan, { role: "server" }>;
     let answer: AcceptConnection | RemoteProtocolError;
     let bytes: Uint8Array;
     try {
-      answer = plan.answer(request);
+      answer = this.#host.answer!(request);
       if (answer instanceof RemoteProtocolError) return this.#failHandshake(answer);
       bytes = this.engine.send(answer);
     } catch (error) {
@@ -516,9 +539,9 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   #open(accept: AcceptConnection): void {
     if (this.#settled) return;
     this.#settled = this.#opened = true;
-    this.#accept = accept;
-    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = null;
+    this.#protocol = accept.subprotocol;
+    this.#extensions = accept.extensions;
+    this.#clearTimer();
     // Let the application attach its listeners before any message is handed out.
     this.#flowing = false;
     setImmediate(() => {
@@ -526,7 +549,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
       this.#drain();
       if (this.#socketClosed) this.#finish();
     });
-    this.#init.onOpen(this);
+    this.#host.onOpen(this);
   }
 
   #rejectionBody(event: RejectData): void {
@@ -544,8 +567,8 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   }
 
   #handshakeTimedOut(): void {
-    this.#handshakeTimer = null;
-    this.#failHandshake(new HandshakeTimeoutError(this.#settings.handshakeTimeout));
+    this.#timer = null;
+    this.#failHandshake(new HandshakeTimeoutError(this.#host.settings.handshakeTimeout));
   }
 
   /**
@@ -555,8 +578,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   #failHandshake(error: Error): void {
     if (this.#settled) return;
     this.#settled = true;
-    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = null;
+    this.#clearTimer();
     const hint = error instanceof RemoteProtocolError ? error.eventHint : null;
     if (!this.engine.client && hint instanceof RejectConnection && !this.socket.destroyed) {
       try {
@@ -570,6 +592,6 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     } else {
       this.socket.destroy();
     }
-    this.#init.onHandshakeFailure(error);
+    this.#host.onHandshakeFailure(error, this);
   }
 }

@@ -169,6 +169,17 @@ describe("server: closing", () => {
     expect(wss.clients.size).toBe(0);
   });
 
+  it("a connection has left wss.clients when its close event comes", async () => {
+    const { wss, url } = await startServer();
+    const connection = nextConnection(wss);
+    const client = await wsClient(url);
+    const ws = await connection;
+    expect(wss.clients.has(ws)).toBe(true);
+    const member = new Promise<boolean>((resolve) => ws.once("close", () => resolve(wss.clients.has(ws))));
+    client.close(1000);
+    expect(await member).toBe(false);
+  });
+
   it("client closes with a reason", async () => {
     const { wss, url } = await startServer();
     const connection = nextConnection(wss);
@@ -285,6 +296,51 @@ describe("server: closing", () => {
 });
 
 describe("server: handshake", () => {
+  it("hands out the Request as received, the same on the HTTP upgrade and the raw socket paths", async () => {
+    const key = "dGhlIHNhbXBsZSBub25jZQ==";
+    const head =
+      "GET /chat?room=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n" +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSEC-WEBSOCKET-PROTOCOL: chat\r\nX-Custom: Some Value\r\n\r\n`;
+    async function requestVia(port: number, wss: WebSocketServer): Promise<Request> {
+      const connection = next<[NodeWebSocket, Request]>(wss, "connection");
+      (await tcp(port)).write(head);
+      const [ws, request] = await connection;
+      expect(ws.request).toBe(request);
+      return request;
+    }
+    const own = await startServer();
+    const raw = createWebSocketServer({ allowAnyOrigin: true });
+    afterTest(() => raw.close());
+    const { port } = await startTcpServer((socket) => raw.handleSocket(socket));
+    for (const request of [await requestVia(own.port, own.wss), await requestVia(port, raw)]) {
+      expect([request.host, request.target, request.subprotocols]).toEqual(["127.0.0.1", "/chat?room=1", ["chat"]]);
+      expect(request.extraHeaders).toEqual([
+        ["upgrade", "WebSocket"],
+        ["connection", "keep-alive, Upgrade"],
+        ["sec-websocket-key", key],
+        ["sec-websocket-version", "13"],
+        ["x-custom", "Some Value"],
+      ]);
+    }
+  });
+
+  it("close() ends connections still in their opening handshake", async () => {
+    const wss = createWebSocketServer({ allowAnyOrigin: true, handshakeTimeout: 0 });
+    let adopted!: () => void;
+    const handed = new Promise<void>((resolve) => (adopted = resolve));
+    const { port } = await startTcpServer((socket) => {
+      wss.handleSocket(socket);
+      adopted();
+    });
+    const socket = await tcp(port);
+    const closed = next(socket, "close");
+    socket.resume();
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n"); // and never the rest
+    await handed;
+    await wss.close();
+    await closed;
+  });
+
   it("raw socket: destroys a client that never finishes its request after handshakeTimeout", async () => {
     const wss = createWebSocketServer({ allowAnyOrigin: true, handshakeTimeout: 100 });
     const { port } = await startTcpServer((socket) => wss.handleSocket(socket));
