@@ -23,9 +23,10 @@ import {
   type Headers,
   type WSConnectionOptions,
 } from "../../src/index.js";
+import { concatBytes } from "../../src/bytes.js";
 import { HttpHeadParser, type ResponseHead } from "../../src/handshake/http-head.js";
 import { KEY } from "../fixtures/handshake-rows.js";
-import { bytes, concat, text } from "../handshake/helpers.js";
+import { bytes, text } from "../handshake/helpers.js";
 
 /** A `randomFill` that repeats "the sample nonce": a client using it sends {@link KEY}. */
 export function sampleNonceFill(buffer: Uint8Array): void {
@@ -70,7 +71,7 @@ export function joinPieces(events: readonly AnyEvent[]): AnyEvent[] {
     if (event instanceof BytesMessage) {
       (binary ??= []).push(event.data);
       if (event.messageFinished) {
-        out.push(new BytesMessage({ data: concat(binary) }));
+        out.push(new BytesMessage({ data: concatBytes(binary) }));
         binary = null;
       }
       continue;
@@ -80,14 +81,14 @@ export function joinPieces(events: readonly AnyEvent[]): AnyEvent[] {
       continue;
     }
     if (body !== null) {
-      out.push(new RejectData({ data: concat(body), bodyFinished: false }));
+      out.push(new RejectData({ data: concatBytes(body), bodyFinished: false }));
       body = null;
     }
     out.push(event);
   }
   if (text !== null) out.push(new TextMessage({ data: text, messageFinished: false }));
-  if (binary !== null) out.push(new BytesMessage({ data: concat(binary), messageFinished: false }));
-  if (body !== null) out.push(new RejectData({ data: concat(body), bodyFinished: false }));
+  if (binary !== null) out.push(new BytesMessage({ data: concatBytes(binary), messageFinished: false }));
+  if (body !== null) out.push(new RejectData({ data: concatBytes(body), bodyFinished: false }));
   return out;
 }
 

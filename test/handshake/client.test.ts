@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../../src/bytes.js";
 import { LocalProtocolError, RemoteProtocolError } from "../../src/errors.js";
 import { AcceptConnection, type Headers, RejectConnection, Request } from "../../src/events.js";
 import type { Extension } from "../../src/extensions/extension.js";
@@ -6,7 +7,7 @@ import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
 import { buildRequest, responseHeadFailure, validateResponse } from "../../src/handshake/client.js";
 import { HttpHeadParser } from "../../src/handshake/http-head.js";
 import { CLIENT_ROWS, KEY, OK_101, replaceHeader, withHeaders, withoutHeader, type ClientRow } from "../fixtures/handshake-rows.js";
-import { bytes, chunkings, concat, feedHead, text } from "./helpers.js";
+import { bytes, chunkings, feedHead, text } from "./helpers.js";
 import { FakeExtension } from "./fake-extension.js";
 
 /** OK_101 with headers added, removed or replaced. */
@@ -64,7 +65,7 @@ function runClient(chunks: Iterable<Uint8Array>, run: ClientRun = {}): ClientSum
           if (result.status === "failed") return { outcome: "failed", message: result.message };
           pieces.push(...result.chunks);
         }
-        bodyText = text(concat(pieces));
+        bodyText = text(concatBytes(pieces));
       }
       return { outcome: "rejected", statusCode: event.statusCode, hasBody: event.hasBody, headers: event.headers, body: bodyText };
     }

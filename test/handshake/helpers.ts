@@ -1,5 +1,6 @@
 /** Shared helpers for the handshake tests: byte strings, chunkings, feeding a head parser. */
 
+import { concatBytes } from "../../src/bytes.js";
 import type { HeadFailure, HeadParseResult, HttpHeadParser } from "../../src/handshake/http-head.js";
 import type { Headers } from "../../src/events.js";
 
@@ -14,16 +15,6 @@ export function bytes(text: string): Uint8Array {
 export function text(data: Uint8Array): string {
   let out = "";
   for (const b of data) out += String.fromCharCode(b);
-  return out;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -91,7 +82,7 @@ export function feedHead<H extends { readonly headers: Headers }>(
     if (result.status === "complete") {
       const rest = [result.trailing];
       for (let more = iterator.next(); !more.done; more = iterator.next()) rest.push(more.value);
-      return { status: "complete", head: result.head, rest: concat(rest) };
+      return { status: "complete", head: result.head, rest: concatBytes(rest) };
     }
     if (result.status === "failed") return { status: "failed", ...result.failure };
   }

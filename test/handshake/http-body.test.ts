@@ -7,7 +7,8 @@ import {
   RejectBodyWriter,
   responseBodyFraming,
 } from "../../src/handshake/http-body.js";
-import { bytes, byteByByte, chunkings, concat, splitAt, text } from "./helpers.js";
+import { concatBytes } from "../../src/bytes.js";
+import { bytes, byteByByte, chunkings, splitAt, text } from "./helpers.js";
 
 describe("responseBodyFraming (RFC 9112 §6.3)", () => {
   it.each<[string, number, Array<[string, string]>, BodyFraming | string]>([
@@ -43,11 +44,11 @@ function read(framing: BodyFraming, chunks: Iterable<Uint8Array>, eof = true): {
   if (eof) results.push(() => reader.end());
   for (const step of results) {
     const result = step();
-    if (result.status === "failed") return { body: text(concat(pieces)), finished, error: result.message };
+    if (result.status === "failed") return { body: text(concatBytes(pieces)), finished, error: result.message };
     pieces.push(...result.chunks);
     finished = result.finished;
   }
-  return { body: text(concat(pieces)), finished };
+  return { body: text(concatBytes(pieces)), finished };
 }
 
 describe("RejectBodyReader", () => {
@@ -119,8 +120,8 @@ describe("RejectBodyReader", () => {
         fc.array(fc.nat(400), { maxLength: 8 }),
         (pieces, cuts) => {
           const writer = new RejectBodyWriter({ kind: "chunked" });
-          const wire = concat([...pieces.map((p) => writer.write(p, false)), writer.write(new Uint8Array(0), true)]);
-          const expected = text(concat(pieces));
+          const wire = concatBytes([...pieces.map((p) => writer.write(p, false)), writer.write(new Uint8Array(0), true)]);
+          const expected = text(concatBytes(pieces));
           expect(read({ kind: "chunked" }, splitAt(wire, cuts), false)).toEqual({ body: expected, finished: true });
           expect(read({ kind: "chunked" }, byteByByte(wire), false)).toEqual({ body: expected, finished: true });
         },

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { concatBytes } from "../../src/bytes.js";
 import { HttpHeadParser } from "../../src/handshake/http-head.js";
 import { LocalProtocolError } from "../../src/errors.js";
 import { ACCEPT, BASE, KEY, OK_101 } from "../fixtures/handshake-rows.js";
-import { byteByByte, bytes, chunkings, concat, feedHead, splitAt, text } from "./helpers.js";
+import { byteByByte, bytes, chunkings, feedHead, splitAt, text } from "./helpers.js";
 
 const BASE_HEADERS = [
   ["host", "example.com"],
@@ -15,7 +16,7 @@ const BASE_HEADERS = [
 
 describe("HttpHeadParser.request", () => {
   it("parses the BASE request in every chunking, keeping the trailing bytes", () => {
-    const input = concat([bytes(BASE), Uint8Array.of(0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69)]);
+    const input = concatBytes([bytes(BASE), Uint8Array.of(0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69)]);
     for (const [name, chunks] of chunkings(input)) {
       const outcome = feedHead(HttpHeadParser.request(), chunks);
       expect(outcome, name).toEqual({
@@ -134,7 +135,7 @@ describe("HttpHeadParser.request", () => {
   });
 
   it("trailing bytes after the head do not count towards the limit", () => {
-    const input = concat([bytes(BASE), new Uint8Array(100_000)]);
+    const input = concatBytes([bytes(BASE), new Uint8Array(100_000)]);
     const outcome = feedHead(HttpHeadParser.request({ maxHandshakeSize: BASE.length }), [input]);
     expect(outcome.status === "complete" && outcome.rest.length).toBe(100_000);
   });

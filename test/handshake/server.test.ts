@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../../src/bytes.js";
 import { LocalProtocolError, RemoteProtocolError } from "../../src/errors.js";
 import { AcceptConnection, type Headers, RejectConnection, RejectData, Request } from "../../src/events.js";
 import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
@@ -12,7 +13,7 @@ import {
 } from "../../src/handshake/server.js";
 import { ACCEPT, BASE, KEY, OK_101, SERVER_ROWS, prototypeUntouched, withHeaders, type ServerRow } from "../fixtures/handshake-rows.js";
 import { GOOD_HEADERS, GOOD_REQUEST, MULTIPLE_HEADERS_REQUEST, MULTIPLE_HEADERS_WIRE } from "../fixtures/wsproto-requests.js";
-import { bytes, chunkings, concat, feedHead, text } from "./helpers.js";
+import { bytes, chunkings, feedHead, text } from "./helpers.js";
 import { FakeExtension } from "./fake-extension.js";
 
 interface ServerSummary {
@@ -352,7 +353,7 @@ describe("buildRejectResponse and its body (spec §4.4)", () => {
       [new RejectConnection({ hasBody: true }), true],
     ] as const) {
       const { bytes: head, body } = buildRejectResponse(reject, http10);
-      const wire = concat([head, body!.write(bytes("hello "), false), body!.write(bytes("world"), true)]);
+      const wire = concatBytes([head, body!.write(bytes("hello "), false), body!.write(bytes("world"), true)]);
       const parsed = HttpHeadParser.response().feed(wire);
       if (parsed.status !== "complete") throw new Error("does not parse");
       expect(parsed.head.statusCode).toBe(400);
