@@ -219,8 +219,7 @@ export class Connection {
   }
 
   #send(event: Event, parts: boolean): Uint8Array | Uint8Array[] {
-    const type = sendEventType(event);
-    this.#lifecycle.assertAllows(type, event);
+    const moving = this.#lifecycle.authorize(sendEventType(event), event);
     const frames = this.#frames;
     let bytes: Uint8Array | Uint8Array[];
     switch (event.type) {
@@ -252,7 +251,7 @@ export class Connection {
         // The machine allowed a handshake event here: that is WSConnection's business.
         throw new LocalProtocolError(`Event ${event.type} cannot be sent on a Connection: the handshake is WSConnection's.`);
     }
-    this.#lifecycle.fire(type);
+    if (moving !== null) this.#lifecycle.move(moving);
     return bytes;
   }
 

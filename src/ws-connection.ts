@@ -221,8 +221,7 @@ export class WSConnection {
   send(event: Event): Uint8Array {
     if (this.#connection !== null) return this.#connection.send(event);
     const lifecycle = this.#lifecycle;
-    const type = sendEventType(event);
-    this.#lifecycle.assertAllows(type, event);
+    const moving = lifecycle.authorize(sendEventType(event), event);
     const e = event as AnyEvent;
     let bytes: Uint8Array;
     switch (e.type) {
@@ -241,7 +240,7 @@ export class WSConnection {
       case "AcceptConnection":
         bytes = buildAcceptResponse(this.#request!, e);
         this.#request = null; // its headers are not needed once answered
-        lifecycle.fire(type);
+        if (moving !== null) lifecycle.move(moving);
         this.#open(e.extensions, this.#trailing);
         return bytes;
       case "RejectConnection": {
@@ -256,7 +255,7 @@ export class WSConnection {
       default:
         throw new LocalProtocolError(`Event ${e.type} cannot be sent during the handshake.`);
     }
-    lifecycle.fire(type);
+    if (moving !== null) lifecycle.move(moving);
     return bytes;
   }
 

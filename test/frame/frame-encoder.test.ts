@@ -64,9 +64,25 @@ describe("FrameEncoder: server frames (golden vectors, behavior spec §7.1)", ()
     expect(new TextDecoder().decode(frame.subarray(10))).toBe(long);
   });
 
+  // Each path: unit by unit (≤ 58), encodeInto in place (≤ 1024, or ASCII-looking), the
+  // reused buffer, and on its own; ASCII and not, with the non-ASCII unit first and last.
+  it.each([0, 1, 58, 59, 125, 1024, 1025, 21845, 70000])("encodes a %i-unit text alike on every path, both roles", (length) => {
+    const variants = length === 0 ? [""] : ["a".repeat(length), "é" + "a".repeat(length - 1), "a".repeat(length - 1) + "é"];
+    for (const text of variants) {
+      const bytes = utf8(text);
+      const header = bytes.length <= 125 ? [0x81, bytes.length] : bytes.length <= 0xffff ? [0x81, 126, bytes.length >> 8, bytes.length & 0xff] : null;
+      const server = encoder(false).encodeText(Opcode.TEXT, text, true);
+      if (header !== null) expect(toHex(server.subarray(0, header.length))).toBe(toHex(new Uint8Array(header)));
+      expect(toHex(server.subarray(server.length - bytes.length))).toBe(toHex(bytes));
+      const client = unmaskClientFrame(encoder(true).encodeText(Opcode.TEXT, text, true));
+      expect(toHex(client.payload)).toBe(toHex(bytes));
+    }
+  });
+
   it("refuses text with a lone surrogate, whatever the path", () => {
     const frames = encoder(false);
     expect(() => frames.encodeText(Opcode.TEXT, "a\uD800b", true)).toThrow(LocalProtocolError);
+    expect(() => frames.encodeText(Opcode.TEXT, "a".repeat(100) + "\uD800", true)).toThrow(LocalProtocolError);
     expect(() => frames.encodeText(Opcode.TEXT, "é\uDC00".repeat(30000), true)).toThrow(LocalProtocolError);
     expect(() => encoder(false, [new FakeExtension()]).encodeText(Opcode.TEXT, "\uD800", true)).toThrow(LocalProtocolError);
   });
