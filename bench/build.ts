@@ -1,12 +1,12 @@
 /**
- * Frame building: wstate's `Connection.send()` against ws's `Sender.frame()` (with and
- * without bufferutil), interleaved round by round.
+ * Frame building: wstate's `Connection.sendParts()` against ws's `Sender.frame()` (with
+ * and without bufferutil), interleaved round by round; wstate's `send()` beside them.
  *
- * Both turn one message into the bytes to write. wstate's side includes making the event
- * (`new TextMessage({ data })`), as an application must; it returns one array (header and
- * payload together). ws returns `[header, payload]`: an unmasked binary payload is not
- * copied, a masked one is copied into one buffer (`readOnly: true`, what `WebSocket#send`
- * passes for a Buffer). Text is a string on both sides: ws is called without a
+ * All turn one message into the bytes to write. wstate's side includes making the event
+ * (`new TextMessage({ data })`), as an application must. `sendParts` and ws both return a
+ * list: a server's (unmasked) binary payload is not copied, anything masked is copied into
+ * one buffer (ws: `readOnly: true`, what `WebSocket#send` passes for a Buffer); `send`
+ * returns one array, header and payload together. Text is a string on both sides: ws is called without a
  * precomputed byte length, so it encodes the string to bytes (`Buffer.from`).
  *
  *   npx tsx bench/index.ts build        (ROUNDS=7 by default)
@@ -35,17 +35,25 @@ interface Case {
 /** Output bytes of the last pass, by contender. */
 type Sinks = Map<string, number>;
 
-function wstateBuild(c: Case): () => number {
+/** wstate's send() beside sendParts(). */
+const ONE_ARRAY = "wstate send()";
+
+function wstateBuild(c: Case, parts: boolean): () => number {
   // A client masks what it sends; a server does not.
   const connection = new Connection(c.masked ? ConnectionType.CLIENT : ConnectionType.SERVER);
+  const eventAt = (i: number) =>
+    c.kind === "text" ? new TextMessage({ data: c.texts[i % DISTINCT] }) : new BytesMessage({ data: c.buffers[i % DISTINCT] });
+  if (!parts) {
+    return () => {
+      let bytes = 0;
+      for (let i = 0; i < c.count; i++) bytes += connection.send(eventAt(i)).length;
+      return bytes;
+    };
+  }
   return () => {
     let bytes = 0;
     for (let i = 0; i < c.count; i++) {
-      const event =
-        c.kind === "text"
-          ? new TextMessage({ data: c.texts[i % DISTINCT] })
-          : new BytesMessage({ data: c.buffers[i % DISTINCT] });
-      bytes += connection.send(event).length;
+      for (const part of connection.sendParts(eventAt(i))) bytes += part.length;
     }
     return bytes;
   };
@@ -75,11 +83,11 @@ export async function buildBenchmark(ws: readonly WsCopy[], rounds: number): Pro
       }
     }
   }
-  const contenders = ["wstate", ...ws.map((copy) => copy.name)];
+  const contenders = ["wstate", ONE_ARRAY, ...ws.map((copy) => copy.name)];
   const builders = new Map<Case, Map<string, () => number>>();
   const sinks = new Map<Case, Sinks>();
   for (const c of cases) {
-    builders.set(c, new Map([["wstate", wstateBuild(c)], ...ws.map((copy) => [copy.name, wsBuild(copy, c)] as const)]));
+    builders.set(c, new Map([["wstate", wstateBuild(c, true)], [ONE_ARRAY, wstateBuild(c, false)], ...ws.map((copy) => [copy.name, wsBuild(copy, c)] as const)]));
     sinks.set(c, new Map());
   }
   const samples = await interleave({
@@ -103,12 +111,13 @@ export async function buildBenchmark(ws: readonly WsCopy[], rounds: number): Pro
   });
   const rows = cases.map((c) => {
     // Frames per µs, i.e. millions per second.
-    const [wstate, ...others] = contenders.map((name) => c.count / (median(samples.get(c)!.get(name)!) * 1000));
+    const [wstate, oneArray, ...others] = contenders.map((name) => c.count / (median(samples.get(c)!.get(name)!) * 1000));
     return [
       c.masked ? "masked (client)" : "unmasked (server)",
       c.kind,
       sizeLabel(c.size),
       fixed(wstate * c.size),
+      fixed(oneArray * c.size),
       ...others.map((o) => fixed(o * c.size)),
       fixed(wstate * 1000),
       ...others.map((o) => ratio(wstate / o)),
@@ -116,10 +125,11 @@ export async function buildBenchmark(ws: readonly WsCopy[], rounds: number): Pro
   });
   return {
     title: `Frame building, payload MB/s (median of ${rounds} rounds)`,
-    header: ["frames", "type", "payload", "wstate", ...ws.map((c) => c.name), "wstate k frames/s", ...ws.map((c) => `wstate/${c.name}`)],
+    header: ["frames", "type", "payload", "wstate", ONE_ARRAY, ...ws.map((c) => c.name), "wstate k frames/s", ...ws.map((c) => `wstate/${c.name}`)],
     rows,
     notes: [
-      "wstate: connection.send(new TextMessage({ data })) / new BytesMessage({ data }): one array, header + payload.",
+      "wstate: connection.sendParts(new TextMessage({ data }) / new BytesMessage({ data })): a server's binary frame as [header, payload], the payload not copied; anything else one array.",
+      `${ONE_ARRAY}: connection.send(event): always one array, header + payload.`,
       "ws: Sender.frame(data, { fin, opcode, mask, readOnly }): [header, payload]; an unmasked binary payload is not copied.",
       "Text is ASCII JSON-like on both sides, passed as a string. Ratios > 1: wstate faster.",
     ],

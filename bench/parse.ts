@@ -7,7 +7,8 @@
  * byte array. wstate yields a message in pieces when its bytes arrive in pieces, so its
  * side joins them (what an application must do); ws joins them itself. ws delivers text
  * as a validated Buffer, so its callback calls `toString()` (wstate's text is already a
- * string). Both validate UTF-8 and enforce a 1 MiB message limit.
+ * string). Both validate UTF-8 and enforce a 1 MiB message limit. wstate runs with
+ * `unmaskInPlace` (ws's receiver always unmasks in place) and, for comparison, without.
  *
  *   npx tsx bench/index.ts parse        (ROUNDS=7 by default)
  */
@@ -25,6 +26,8 @@ const PASS_BYTES = 1024 * 1024;
 const SAMPLE_MS = 15;
 
 type Role = "server" | "client";
+/** wstate's default mode, shown beside the in-place one. */
+const COPYING = "wstate (copying)";
 type Feed = "64 KiB" | "whole";
 
 interface Sink {
@@ -35,8 +38,9 @@ interface Sink {
 /** One implementation set up for one case: parses the chunks, delivers to the sink. */
 type Parser = (chunks: Buffer[]) => void;
 
-function wstateParser(role: Role, sink: Sink): Parser {
-  const connection = new Connection(role === "server" ? ConnectionType.SERVER : ConnectionType.CLIENT, { maxMessageSize: MAX_MESSAGE });
+function wstateParser(role: Role, sink: Sink, unmaskInPlace: boolean): Parser {
+  const type = role === "server" ? ConnectionType.SERVER : ConnectionType.CLIENT;
+  const connection = new Connection(type, { maxMessageSize: MAX_MESSAGE, unmaskInPlace });
   const deliver = (message: string | Uint8Array) => {
     sink.messages++;
     sink.units += message.length;
@@ -111,11 +115,14 @@ export async function parseBenchmark(ws: readonly WsCopy[], rounds: number): Pro
       }
     }
   }
-  const contenders = ["wstate", ...ws.map((copy) => copy.name)];
+  const contenders = ["wstate", COPYING, ...ws.map((copy) => copy.name)];
   const parsers = new Map<Case, Map<string, { parse: Parser; sink: Sink }>>();
   for (const c of cases) {
-    const wstateSink = { messages: 0, units: 0 };
-    const byName = new Map([["wstate", { parse: wstateParser(c.role, wstateSink), sink: wstateSink }]]);
+    const byName = new Map<string, { parse: Parser; sink: Sink }>();
+    for (const [name, inPlace] of [["wstate", true], [COPYING, false]] as const) {
+      const sink = { messages: 0, units: 0 };
+      byName.set(name, { parse: wstateParser(c.role, sink, inPlace), sink });
+    }
     for (const copy of ws) {
       const sink = { messages: 0, units: 0 };
       byName.set(copy.name, { parse: wsParser(copy, c.role, sink), sink });
@@ -147,15 +154,17 @@ export async function parseBenchmark(ws: readonly WsCopy[], rounds: number): Pro
   });
   const rows = cases.map((c) => {
     const megabytesPerPass = (c.count * c.size) / 1e6;
-    const [wstate, ...others] = contenders.map((name) => megabytesPerPass / (median(samples.get(c)!.get(name)!) / 1000));
-    return [c.role, c.kind, sizeLabel(c.size), c.feed, fixed(wstate), ...others.map(fixed), ...others.map((o) => ratio(wstate / o))];
+    const [wstate, copying, ...others] = contenders.map((name) => megabytesPerPass / (median(samples.get(c)!.get(name)!) / 1000));
+    return [c.role, c.kind, sizeLabel(c.size), c.feed, fixed(wstate), fixed(copying), ...others.map(fixed), ...others.map((o) => ratio(wstate / o))];
   });
   return {
     title: `Parse throughput, payload MB/s (median of ${rounds} rounds)`,
-    header: ["role", "type", "payload", "fed", "wstate", ...ws.map((c) => c.name), ...ws.map((c) => `wstate/${c.name}`)],
+    header: ["role", "type", "payload", "fed", "wstate", COPYING, ...ws.map((c) => c.name), ...ws.map((c) => `wstate/${c.name}`)],
     rows,
     notes: [
       "server = parses masked frames (from a client); client = parses unmasked frames.",
+      "wstate runs with unmaskInPlace, as the Node adapter does: like ws's receiver it unmasks the given chunks where they lie (each pass gets fresh copies, for every contender).",
+      `${COPYING}: the default, which never changes the caller's bytes (server role: each masked payload is copied out).`,
       "fed: the wire bytes in 64 KiB chunks, or as one buffer (a pass is ~1 MiB of frames, ≥ 4 messages).",
       "Time is the process's CPU time (user + system, GC threads included), so other load on the machine matters less.",
       "Timed: feeding + delivery of each whole message to a callback (text as a validated string, binary as one array).",
