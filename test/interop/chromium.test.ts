@@ -213,7 +213,7 @@ describe.skipIf(!available)(`Chromium${available ? "" : ` — skipped: ${CHROMIU
         extensions: ["<PerMessageDeflate client_max_window_bits=15; server_max_window_bits=15>"],
       },
       text: { same: true, frameBytes: expect.any(Number), utf8Bytes: 38_000 },
-      bytes: { same: true },
+      bytes: { same: true, parts: 2, payloadUncopied: true, upload: true },
       pong: { type: "Pong", payload: [1, 2, 3] },
       close: [[["CloseConnection", 1000, "done"]], [["CloseConnection", 1000, "done"]]],
       states: ["CLOSED", "CLOSED"],

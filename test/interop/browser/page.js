@@ -34,7 +34,7 @@ export function openEcho(url, protocols) {
 export async function engineRoundTrip(bundleUrl) {
   const w = await import(bundleUrl);
   const client = new w.WSConnection(w.ConnectionType.CLIENT);
-  const server = new w.WSConnection(w.ConnectionType.SERVER);
+  const server = new w.WSConnection(w.ConnectionType.SERVER, { unmaskInPlace: true });
   const deliver = (to, bytes, bytewise = false) => {
     if (bytewise) for (let i = 0; i < bytes.length; i++) to.receiveData(bytes.subarray(i, i + 1));
     else to.receiveData(bytes);
@@ -52,11 +52,20 @@ export async function engineRoundTrip(bundleUrl) {
   const textFrame = client.send(new w.TextMessage({ data: text }));
   const textEvents = deliver(server, textFrame, true);
 
+  const concat = (arrays) => {
+    const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const a of arrays) out.set(a, (at += a.length) - a.length);
+    return out;
+  };
+  const same = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+  // Both ways: the server's frame as [header, payload] (sendParts); the client's masked
+  // (WebAssembly SIMD where the page allows it), unmasked in place by the server.
   const bytes = new Uint8Array(50_000).map((_, i) => (i * 31) % 251);
-  const bytesEvents = deliver(client, server.send(new w.BytesMessage({ data: bytes })));
-  const received = new Uint8Array(bytesEvents.reduce((n, e) => n + e.data.length, 0));
-  let at = 0;
-  for (const e of bytesEvents) received.set(e.data, (at += e.data.length) - e.data.length);
+  const sentParts = server.sendParts(new w.BytesMessage({ data: bytes, compress: false }));
+  const received = concat(deliver(client, concat(sentParts)).map((e) => e.data));
+  const upload = new Uint8Array(70_000).map((_, i) => (i * 7) % 253);
+  const uploaded = concat(deliver(server, client.send(new w.BytesMessage({ data: upload, compress: false }))).map((e) => e.data));
 
   const pings = deliver(server, client.send(new w.Ping({ payload: new Uint8Array([1, 2, 3]) })));
   const pongs = deliver(client, server.send(pings[0].response()));
@@ -69,7 +78,7 @@ export async function engineRoundTrip(bundleUrl) {
     request: { type: request[0].type, subprotocols: request[0].subprotocols, extensions: request[0].extensions },
     accepted: { type: accepted[0].type, subprotocol: accepted[0].subprotocol, extensions: accepted[0].extensions.map(String) },
     text: { same: joined(textEvents) === text, frameBytes: textFrame.length, utf8Bytes: new TextEncoder().encode(text).length },
-    bytes: { same: received.length === bytes.length && received.every((b, i) => b === bytes[i]) },
+    bytes: { same: same(received, bytes), parts: sentParts.length, payloadUncopied: sentParts[1] === bytes, upload: same(uploaded, upload) },
     pong: { type: pongs[0].type, payload: [...pongs[0].payload] },
     close: [closeAtServer.map((e) => [e.type, e.code, e.reason]), closeAtClient.map((e) => [e.type, e.code, e.reason])],
     states: [client.state, server.state],
