@@ -4,6 +4,7 @@
  * hooks already delivered for the current message.
  */
 
+import { concatBytes } from "../../src/bytes.js";
 import { Opcode, isControlOpcode } from "../../src/constants.js";
 import type { Extension, FrameContext, RsvBits } from "../../src/extensions/extension.js";
 import { PerMessageDeflate, type PerMessageDeflateOptions } from "../../src/extensions/permessage-deflate.js";
@@ -53,17 +54,6 @@ export const cutAt =
     return chunks;
   };
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-export { concat };
-
 /**
  * Feeds frames through the inbound hooks of `ext` as a frame layer with the given
  * maxMessageSize would, stopping at the first failure. Header hooks run twice per frame
@@ -94,7 +84,7 @@ export function receive(
       if (typeof data === "number") return fail(data);
       const tail = ext.frameInboundComplete({ client, inboundBudget: 125 }, true);
       if (typeof tail === "number") return fail(tail);
-      controls.push({ opcode: frame.opcode, data: concat([data, tail ?? new Uint8Array(0)]) });
+      controls.push({ opcode: frame.opcode, data: concatBytes([data, tail ?? new Uint8Array(0)]) });
       continue;
     }
     if (frame.opcode !== Opcode.CONTINUATION) messageOpcode = frame.opcode;
@@ -113,7 +103,7 @@ export function receive(
       parts.push(tail);
     }
     if (fin) {
-      messages.push({ opcode: messageOpcode, data: concat(parts) });
+      messages.push({ opcode: messageOpcode, data: concatBytes(parts) });
       parts = [];
       delivered = 0;
     }

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { concatBytes } from "../../src/bytes.js";
 import { BytesMessage, CloseConnection, Ping, TextMessage } from "../../src/events.js";
 import { FrameProtocol, type FrameProtocolOptions } from "../../src/frame/frame-protocol.js";
 import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
-import { bytes, concat, enabledClient, enabledServer, negotiatedPair, send, utf8 } from "./hook-driver.js";
+import { bytes, enabledClient, enabledServer, negotiatedPair, send, utf8 } from "./hook-driver.js";
 
 /** What came out, one string per message or control event. */
 function run(protocol: FrameProtocol, chunks: readonly Uint8Array[]): string[] {
@@ -65,7 +66,7 @@ function masked(firstByte: number, payload: Uint8Array): Uint8Array {
   const n = payload.length;
   const length =
     n <= 125 ? [0x80 | n] : n <= 0xffff ? [0xfe, n >> 8, n & 0xff] : [0xff, 0, 0, 0, 0, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-  return concat([Uint8Array.from([firstByte, ...length, 0, 0, 0, 0]), payload]);
+  return concatBytes([Uint8Array.from([firstByte, ...length, 0, 0, 0, 0]), payload]);
 }
 
 const server = () => enabledServer();
@@ -146,7 +147,7 @@ describe("hardening §5.4 rows through FrameProtocol (server role)", () => {
       const fin = offset + 1024 >= payload.length;
       frames.push(masked((fin ? 0x80 : 0) | (first ? 0x42 : 0x00), payload.subarray(offset, offset + 1024)));
     }
-    expectEverywhere(server, false, concat(frames), ["close:1009"]);
+    expectEverywhere(server, false, concatBytes(frames), ["close:1009"]);
   });
 
   it("Z17 1 GiB bomb in one frame → 1009", () => {
@@ -181,7 +182,7 @@ describe("round trip through two FrameProtocols", () => {
       const clientSide = new FrameProtocol({ client: true, extensions: [client] });
       const serverSide = new FrameProtocol({ client: false, extensions: [srv] });
       const long = "wstate ".repeat(3000);
-      const toServer = concat([
+      const toServer = concatBytes([
         clientSide.encodeData(long.slice(0, 5000), false, false),
         clientSide.encodePing(utf8("x")),
         clientSide.encodeData(long.slice(5000), true, true),
@@ -191,7 +192,7 @@ describe("round trip through two FrameProtocols", () => {
       // The first frame is compressed (RSV1), the continuation is not marked.
       expect(toServer[0] & 0x40).toBe(0x40);
       expect(run(serverSide, [toServer])).toEqual([`ping`, `text:${long}`, "bytes:3", "text:"]);
-      const toClient = concat([serverSide.encodeData(long, false, true), serverSide.encodeData(long, false, true)]);
+      const toClient = concatBytes([serverSide.encodeData(long, false, true), serverSide.encodeData(long, false, true)]);
       expect(toClient.length).toBeLessThan(long.length / 10);
       expect(run(clientSide, Array.from({ length: 10 }, (_, i) => toClient.subarray((i * toClient.length) / 10, ((i + 1) * toClient.length) / 10)))).toEqual([
         `text:${long}`,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { deflateRaw } from "pako";
+import { concatBytes } from "../../src/bytes.js";
 import { Opcode } from "../../src/constants.js";
 import { PerMessageDeflate, DEFAULT_COMPRESSION_THRESHOLD } from "../../src/extensions/permessage-deflate.js";
 import {
   byteByByte,
   bytes,
-  concat,
   cutAt,
   enabledClient,
   enabledServer,
@@ -113,7 +113,7 @@ describe("wsproto test_permessage_deflate.py inbound (spec §9.8)", () => {
       pmd.frameInboundHeader(c, BINARY, rsvOf(true), 6);
       const data = pmd.frameInboundPayloadData(c, bytes("aa a8 c0 0a 00 00")) as Uint8Array;
       const tail = pmd.frameInboundComplete({ client, inboundBudget: 1000 - data.length }, true) as Uint8Array;
-      expect(concat([data, tail])).toEqual(X23);
+      expect(concatBytes([data, tail])).toEqual(X23);
     });
 
     it(`${role}: compressed multiple data frames`, () => {
@@ -362,7 +362,7 @@ describe("hardening §5.4 compression rows (server role)", () => {
       seed ^= seed << 5;
       return seed & 0xff;
     });
-    const farMatch = concat([random, random]);
+    const farMatch = concatBytes([random, random]);
     // deflateRaw ends with a BFINAL block, which is accepted as R3 shows.
     const payload = deflateRaw(farMatch, { windowBits: 15, level: 9 });
 
@@ -388,7 +388,7 @@ describe("hardening §5.4 compression rows (server role)", () => {
     });
 
     it("client_max_window_bits=8 is inflated with 9: distances up to 512 pass", () => {
-      const near = concat([random.subarray(0, 400), random.subarray(0, 400)]);
+      const near = concatBytes([random.subarray(0, 400), random.subarray(0, 400)]);
       const pmd = enabledServer({}, "permessage-deflate; client_max_window_bits=8");
       const outcome = receive(pmd, [{ opcode: BINARY, rsv1: true, payload: deflateRaw(near, { windowBits: 9 }) }]);
       expect(outcome.messages[0].data).toEqual(near);

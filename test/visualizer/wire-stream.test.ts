@@ -4,20 +4,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../../src/bytes.js";
 import { fromHex, toHex } from "../../visualizer/frame-view.js";
 import { WireStream, type WirePiece, type WireStreamOptions } from "../../visualizer/wire-stream.js";
 
 const ascii = (text: string) => new TextEncoder().encode(text);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 function hex(text: string): Uint8Array {
   return fromHex(text)!;
@@ -64,11 +55,11 @@ const RESPONSE_HEAD =
 
 describe("WireStream", () => {
   it("reads a client's handshake then its masked frames (server side, inbound)", () => {
-    const input = concat(
+    const input = concatBytes([
       ascii(REQUEST_HEAD + "\r\n\r\n"),
       hex("81 85 37 fa 21 3d 7f 9f 4d 51 58"),
       hex("88 82 01 02 03 04 02 ea"),
-    );
+    ]);
     expectSplitInvariant(input, [
       { kind: "http", text: REQUEST_HEAD, complete: true },
       { kind: "frame", bytes: "81 85 37 fa 21 3d 7f 9f 4d 51 58", frameLength: 11, truncated: false },
@@ -77,7 +68,7 @@ describe("WireStream", () => {
   });
 
   it("reads a 101 response then unmasked frames, empty ones included (outbound)", () => {
-    const input = concat(ascii(RESPONSE_HEAD + "\r\n\r\n"), hex("01 03 48 65 6c"), hex("89 00"), hex("80 02 6c 6f"), hex("88 00"));
+    const input = concatBytes([ascii(RESPONSE_HEAD + "\r\n\r\n"), hex("01 03 48 65 6c"), hex("89 00"), hex("80 02 6c 6f"), hex("88 00")]);
     expectSplitInvariant(input, [
       { kind: "http", text: RESPONSE_HEAD, complete: true },
       { kind: "frame", bytes: "01 03 48 65 6c", frameLength: 5, truncated: false },
@@ -96,7 +87,7 @@ describe("WireStream", () => {
 
   it("keeps only the header and the first payload bytes of a long frame", () => {
     const payload = new Uint8Array(70_000).map((_, i) => i & 0xff);
-    const input = concat(hex("82 7f 00 00 00 00 00 01 11 70"), payload, hex("89 00"));
+    const input = concatBytes([hex("82 7f 00 00 00 00 00 01 11 70"), payload, hex("89 00")]);
     expectSplitInvariant(
       input,
       [
@@ -109,7 +100,7 @@ describe("WireStream", () => {
 
   it("treats what follows a refusal as body, not frames", () => {
     const head = "HTTP/1.1 400 Bad Request\r\nContent-Length: 5";
-    expectSplitInvariant(concat(ascii(head + "\r\n\r\n"), ascii("oops!")), [
+    expectSplitInvariant(concatBytes([ascii(head + "\r\n\r\n"), ascii("oops!")]), [
       { kind: "http", text: head, complete: true },
       { kind: "bytes", length: 5 },
     ]);
