@@ -17,7 +17,8 @@ const EMPTY: readonly never[] = Object.freeze([]);
 
 function frozenHeaders(headers: Headers | undefined): Headers {
   if (headers === undefined || headers.length === 0) return EMPTY;
-  return Object.freeze(headers.map((h) => Object.freeze([h[0], h[1]] as const)));
+  // A pair that is already a frozen [name, value] (as the parser makes them) is kept as it is.
+  return Object.freeze(headers.map((h) => (h.length === 2 && Object.isFrozen(h) ? h : Object.freeze([h[0], h[1]] as const))));
 }
 
 function frozenList<T>(list: readonly T[] | undefined): readonly T[] {

@@ -23,11 +23,12 @@ const EVENT_TYPES: ReadonlySet<string> = new Set([
 
 /** Listeners by event type. */
 export class Listeners {
-  readonly #byType = new Map<string, Set<Listener<AnyEvent>>>();
+  /** Made on the first `add`: most connections (pull mode, the Node adapter) never register one. */
+  #byType: Map<string, Set<Listener<AnyEvent>>> | null = null;
 
   /** Whether any listener is registered (then the engine delivers at once). */
   get active(): boolean {
-    return this.#byType.size > 0;
+    return this.#byType !== null && this.#byType.size > 0;
   }
 
   /**
@@ -42,20 +43,23 @@ export class Listeners {
     if (typeof listener !== "function") {
       throw new LocalProtocolError(`on("${type}", listener) needs a function as listener; got ${typeof listener}.`);
     }
-    let set = this.#byType.get(type);
-    if (set === undefined) this.#byType.set(type, (set = new Set()));
+    const byType = (this.#byType ??= new Map());
+    let set = byType.get(type);
+    if (set === undefined) byType.set(type, (set = new Set()));
     set.add(listener as Listener<AnyEvent>);
     return () => {
       set.delete(listener as Listener<AnyEvent>);
-      if (set.size === 0 && this.#byType.get(type) === set) this.#byType.delete(type);
+      if (set.size === 0 && byType.get(type) === set) byType.delete(type);
     };
   }
 
   /** Hands `event` to the listeners of its type, then to those of `"*"`. */
   dispatch(event: AnyEvent): void {
-    const typed = this.#byType.get(event.type);
+    const byType = this.#byType;
+    if (byType === null) return;
+    const typed = byType.get(event.type);
     if (typed !== undefined) for (const listener of typed) listener(event);
-    const any = this.#byType.get("*");
+    const any = byType.get("*");
     if (any !== undefined) for (const listener of any) listener(event);
   }
 }

@@ -37,6 +37,7 @@ export interface FrameProtocolOptions extends Partial<FrameLimits> {
 export type FrameEvent = TextMessage | BytesMessage | Ping | Pong | CloseConnection;
 
 const EMPTY = new Uint8Array(0);
+const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
 
 /** What extension hooks see: the role, and the budget left in the current inbound message. */
 class HookContext implements FrameContext {
@@ -109,7 +110,8 @@ export class FrameProtocol {
       throw new TypeError(`unmaskInPlace must be a boolean; got ${describeValue(unmaskInPlace)}`);
     }
     const limits = resolveLimits(options);
-    const extensions = (options.extensions ?? []).filter((extension) => extension.enabled());
+    const given = options.extensions;
+    const extensions = given === undefined || given.length === 0 ? NO_EXTENSIONS : given.filter((extension) => extension.enabled());
     this.#messages = new MessageDecoder(limits);
     const context = (this.#context = new HookContext(client, this.#messages));
     this.#decoder = new FrameDecoder({ client, extensions, context, maxFrameSize: limits.maxFrameSize, unmaskInPlace });

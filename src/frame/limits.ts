@@ -61,7 +61,7 @@ function checkLimit(name: keyof FrameLimits, value: unknown): number {
  * // { maxMessageSize: 65536, maxFrameSize: 65536, maxFragments: 4096 }
  * ```
  */
-export function resolveLimits(options: Partial<FrameLimits> | undefined): FrameLimits {
+export function resolveLimits(options: Partial<FrameLimits> | undefined): Readonly<FrameLimits> {
   const given = options ?? {};
   const maxMessageSize =
     given.maxMessageSize === undefined
@@ -73,5 +73,13 @@ export function resolveLimits(options: Partial<FrameLimits> | undefined): FrameL
     given.maxFragments === undefined
       ? DEFAULT_LIMITS.maxFragments
       : checkLimit("maxFragments", given.maxFragments);
-  return { maxMessageSize, maxFrameSize, maxFragments };
+  // Connections made with the same limits share one frozen object: the defaults, or the last set made.
+  for (const known of [DEFAULT_LIMITS, lastResolved]) {
+    if (known.maxMessageSize === maxMessageSize && known.maxFrameSize === maxFrameSize && known.maxFragments === maxFragments) {
+      return known;
+    }
+  }
+  return (lastResolved = Object.freeze({ maxMessageSize, maxFrameSize, maxFragments }));
 }
+
+let lastResolved: Readonly<FrameLimits> = DEFAULT_LIMITS;

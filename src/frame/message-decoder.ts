@@ -31,7 +31,8 @@ function opcodeRepr(opcode: number): string {
  */
 export class MessageDecoder {
   readonly #limits: FrameLimits;
-  readonly #utf8 = new Utf8StreamDecoder();
+  /** Made with the first text message: many connections only ever receive binary. */
+  #utf8: Utf8StreamDecoder | null = null;
   /** TEXT or BINARY while a message is being assembled, else NONE. */
   #opcode = NONE;
   /** FIN of the frame being received. */
@@ -115,8 +116,9 @@ export class MessageDecoder {
     }
     this.#inProgress = !messageFinished;
     if (opcode === Opcode.BINARY) return new BytesMessage({ data: chunk, frameFinished, messageFinished });
-    const text = this.#utf8.decode(chunk, messageFinished);
-    if (text === null) return new ParseFailure(CloseReason.INVALID_FRAME_PAYLOAD_DATA, this.#utf8.error);
+    const utf8 = (this.#utf8 ??= new Utf8StreamDecoder());
+    const text = utf8.decode(chunk, messageFinished);
+    if (text === null) return new ParseFailure(CloseReason.INVALID_FRAME_PAYLOAD_DATA, utf8.error);
     return new TextMessage({ data: text, frameFinished, messageFinished });
   }
 

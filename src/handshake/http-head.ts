@@ -291,7 +291,8 @@ function parseHeaderLine(bytes: Uint8Array, start: number, end: number): readonl
   for (let i = valueStart; i < valueEnd; i++) {
     if (!isFieldValueByte(bytes[i])) return `control character 0x${bytes[i].toString(16).padStart(2, "0")} in the value of ${name}`;
   }
-  return [name, latin1Decode(bytes, valueStart, valueEnd)] as const;
+  // Frozen here, so the Request event can keep the very pair instead of a frozen copy.
+  return Object.freeze([name, latin1Decode(bytes, valueStart, valueEnd)] as const);
 }
 
 /** Reads `HTTP/d.d` at `bytes[start, start + 8)`; returns `"d.d"` or null. */

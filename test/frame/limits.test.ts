@@ -39,4 +39,12 @@ describe("resolveLimits", () => {
   it.each([["10"], [null], [10n], [{}]])("refuses a non-number %s with a TypeError", (value) => {
     expect(() => resolveLimits({ maxMessageSize: value as never })).toThrow(TypeError);
   });
+
+  it("gives connections made with the same limits one frozen object (no copy per connection)", () => {
+    const first = resolveLimits({ maxMessageSize: 4096 });
+    expect(resolveLimits({ maxMessageSize: 4096, maxFrameSize: 4096 })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(resolveLimits({ maxMessageSize: 4097 })).toEqual({ maxMessageSize: 4097, maxFrameSize: 4097, maxFragments: 4096 });
+    expect(resolveLimits(undefined)).toBe(DEFAULT_LIMITS);
+  });
 });
