@@ -8,7 +8,7 @@
 import { deflateRaw } from "pako";
 import type { Extension } from "../../src/extensions/extension.js";
 import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
-import { concatBytes, frame, hex, toHex, type FrameRow, type RowExpectation } from "../fixtures/frame-rows.js";
+import { concatBytes, fail, frame, hex, lazyRow, texts, toHex, type FrameRow } from "../fixtures/frame-rows.js";
 import { clientDeflate, deflatePayload, serverDeflate } from "./helpers.js";
 
 /** A frame row that runs with negotiated extensions. */
@@ -26,31 +26,16 @@ export interface CompressionRow extends FrameRow {
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const HELLO = hex("F2 48 CD C9 C9 07 00");
 
-const fail = (code: number, reason?: string): RowExpectation => ({ events: [], close: { code, reason }, failed: true });
-const texts = (...data: string[]): RowExpectation => ({
-  events: data.map((text) => ({ type: "text", data: text, complete: true }) as const),
-  close: null,
-  failed: false,
-});
-
 /** A server's PerMessageDeflate for a bare offer, or for `offer` parameters. */
 const server = (parameters = "") => (): Extension[] => [serverDeflate(parameters === "" ? "permessage-deflate" : `permessage-deflate; ${parameters}`)];
-const client = () => (): Extension[] => [clientDeflate()];
+/** What most rows run as: a server that accepted a bare offer. */
+const AT_SERVER = { role: "server", extensions: server() } as const;
+/** The RFC 7692 rows run as a client whose bare offer was accepted. */
+const AT_CLIENT = { role: "client", extensions: () => [clientDeflate()] } as const;
 
 /** Frames to a server, masked with key 00000000 as the catalogue writes them. */
 const toServer = (first: number, payload: Uint8Array) => frame(first, payload, true);
 const toClient = (first: number, payload: Uint8Array) => frame(first, payload, false);
-
-/** Lazily built input, for the big rows. */
-function lazy(row: Omit<CompressionRow, "input">, build: () => Uint8Array[]): CompressionRow {
-  let input: Uint8Array[] | null = null;
-  return Object.freeze({
-    ...row,
-    get input(): readonly Uint8Array[] {
-      return (input ??= build());
-    },
-  }) as CompressionRow;
-}
 
 /**
  * The hardening §1.2 bomb: the sync-flushed deflate of 1 MiB of zeros repeated `copies`
@@ -63,15 +48,20 @@ function bomb(copies: number): Uint8Array {
   return payload.subarray(0, payload.length - 4);
 }
 
-/** 1,000 pseudo-random bytes twice: the second copy is one match 1,000 bytes back. */
-function farMatch(): Uint8Array {
+/** 1,000 pseudo-random bytes (xorshift32): deflate finds no match within them. */
+export function thousandRandomBytes(): Uint8Array {
   let seed = 0x2545f491;
-  const random = Uint8Array.from({ length: 1000 }, () => {
+  return Uint8Array.from({ length: 1000 }, () => {
     seed ^= seed << 13;
     seed ^= seed >>> 17;
     seed ^= seed << 5;
     return seed & 0xff;
   });
+}
+
+/** Those bytes twice: the second copy is one match 1,000 bytes back. */
+function farMatch(): Uint8Array {
+  const random = thousandRandomBytes();
   return concatBytes([random, random]);
 }
 
@@ -81,31 +71,28 @@ const ones = (n: number) => new Uint8Array(n).fill(1);
 const BOMB_CUT = { type: "bytes", prefix: "00".repeat(1 << 20) } as const;
 
 export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
-  { id: "Z01", title: "RFC 7692 'Hello'", role: "server", extensions: server(), input: [hex("C1 87 k F2 48 CD C9 C9 07 00")], expected: texts("Hello") },
+  { id: "Z01", title: "RFC 7692 'Hello'", ...AT_SERVER, input: [hex("C1 87 k F2 48 CD C9 C9 07 00")], expected: texts("Hello") },
   {
     id: "Z02",
     title: "RSV1 on a continuation frame",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("41 83 k F2 48 CD"), hex("C0 84 k C9 C9 07 00")],
     cutBeforeClose: { type: "text", prefix: "Hello" },
     expected: fail(1002),
   },
-  { id: "Z03", title: "RSV1 on a ping", role: "server", extensions: server(), input: [hex("C9 80 k")], expected: fail(1002) },
-  { id: "Z04", title: "RSV1 on a close", role: "server", extensions: server(), input: [hex("C8 82 k 03 E8")], expected: fail(1002) },
+  { id: "Z03", title: "RSV1 on a ping", ...AT_SERVER, input: [hex("C9 80 k")], expected: fail(1002) },
+  { id: "Z04", title: "RSV1 on a close", ...AT_SERVER, input: [hex("C8 82 k 03 E8")], expected: fail(1002) },
   {
     id: "Z05",
     title: "RSV1 on the continuation of an uncompressed message",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("01 82 k 61 62"), hex("C0 87 k F2 48 CD C9 C9 07 00")],
     expected: { events: [{ type: "text", data: "ab", complete: false }], close: { code: 1002 }, failed: true },
   },
   {
     id: "Z06",
     title: "invalid deflate data FF FF FF FF",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("C1 84 k FF FF FF FF")],
     cutBeforeClose: { type: "text", prefix: "" },
     expected: fail(1007),
@@ -113,8 +100,7 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
   {
     id: "Z07",
     title: "deflate reserved block type 07",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("C2 81 k 07")],
     cutBeforeClose: { type: "bytes", prefix: "" },
     expected: fail(1007),
@@ -122,36 +108,32 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
   {
     id: "Z08",
     title: "BFINAL=1 block, then a message that still inflates",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("C1 87 k CB 48 CD C9 C9 07 00"), hex("C1 87 k F2 48 CD C9 C9 07 00")],
     expected: texts("hello", "Hello"),
   },
   {
     id: "Z09",
     title: "trailer 00 00 FF FF left in the payload",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("C1 8B k F2 48 CD C9 C9 07 00 00 00 FF FF")],
     expected: texts("Hello"),
   },
-  { id: "Z10", title: "empty compressed message (00)", role: "server", extensions: server(), input: [hex("C1 81 k 00")], expected: texts("") },
+  { id: "Z10", title: "empty compressed message (00)", ...AT_SERVER, input: [hex("C1 81 k 00")], expected: texts("") },
   {
     id: "Z11",
     title: "compressed invalid UTF-8",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("C1 84 k 3A B0 1E 00")],
     cutBeforeClose: { type: "text", prefix: "" },
     expected: fail(1007),
   },
-  lazy(
+  lazyRow(
     {
       id: "Z12",
       title: "bomb: 66 KB → 64 MiB, max 1 MiB",
-      role: "server",
+      ...AT_SERVER,
       big: true,
-      extensions: server(),
       cutBeforeClose: BOMB_CUT,
       expected: fail(1009),
     },
@@ -167,8 +149,7 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
     ([id, title, size]): CompressionRow => ({
       id,
       title: `${title} (max 4096)`,
-      role: "server",
-      extensions: server(),
+      ...AT_SERVER,
       limits: { maxMessageSize: 4096 },
       input: [toServer(0xc2, deflatePayload(ones(size)))],
       ...(size === 4096
@@ -176,13 +157,12 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
         : { cutBeforeClose: { type: "bytes", prefix: "01".repeat(4096) }, expected: fail(1009) }),
     }),
   ),
-  lazy(
+  lazyRow(
     {
       id: "Z16",
       title: "the bomb spread over 1 KiB continuation frames",
-      role: "server",
+      ...AT_SERVER,
       big: true,
-      extensions: server(),
       cutBeforeClose: BOMB_CUT,
       expected: fail(1009),
     },
@@ -196,26 +176,24 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
       return [concatBytes(frames)];
     },
   ),
-  lazy(
+  lazyRow(
     {
       id: "Z17",
       title: "1 GiB bomb (1,024 copies) in one frame",
-      role: "server",
+      ...AT_SERVER,
       big: true,
-      extensions: server(),
       limits: { maxFrameSize: 2 << 20 },
       cutBeforeClose: BOMB_CUT,
       expected: fail(1009),
     },
     () => [toServer(0xc2, bomb(1024))],
   ),
-  lazy(
+  lazyRow(
     {
       id: "Z18",
       title: "the bomb spread over 100,000 one-byte continuation frames",
-      role: "server",
+      ...AT_SERVER,
       big: true,
-      extensions: server(),
       cutBeforeClose: BOMB_CUT,
       expected: fail(1009),
     },
@@ -233,7 +211,7 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
     cutBeforeClose: { type: "text", prefix: "Hello" },
     expected: { events: [{ type: "text", data: "Hello", complete: true }], close: { code: 1007 }, failed: true },
   },
-  lazy(
+  lazyRow(
     {
       id: "Z20",
       title: "client_max_window_bits=9: a distance > 512 (strict)",
@@ -244,12 +222,11 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
     },
     () => [toServer(0xc2, deflateRaw(farMatch(), { windowBits: 15, level: 9 }))],
   ),
-  lazy(
+  lazyRow(
     {
       id: "Z21",
       title: "an RSV1 message split across three frames at every pair of offsets",
-      role: "server",
-      extensions: server(),
+      ...AT_SERVER,
       expected: texts(...Array.from({ length: 36 }, () => "Hello")),
     },
     () => {
@@ -262,12 +239,11 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
       return [concatBytes(frames)];
     },
   ),
-  lazy(
+  lazyRow(
     {
       id: "Z22",
       title: "inflated bytes split UTF-8 sequences across output chunks",
-      role: "server",
-      extensions: server(),
+      ...AT_SERVER,
       expected: texts("κόσμε 😀 ".repeat(50)),
     },
     () => [toServer(0xc1, deflatePayload(utf8("κόσμε 😀 ".repeat(50))))],
@@ -288,8 +264,7 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
   {
     id: "Z24",
     title: "trailing garbage after the final block",
-    role: "server",
-    extensions: server(),
+    ...AT_SERVER,
     input: [hex("C1 8A k F3 48 CD C9 C9 07 00 00 DE AD")],
     cutBeforeClose: { type: "text", prefix: "Hello" },
     expected: fail(1007),
@@ -298,20 +273,18 @@ export const COMPRESSION_ROWS: readonly CompressionRow[] = Object.freeze([
   {
     id: "R1",
     title: "§7.2.3.1 then §7.2.3.2 (the second uses the shared window)",
-    role: "client",
-    extensions: client(),
+    ...AT_CLIENT,
     input: [toClient(0xc1, HELLO), toClient(0xc1, hex("F2 00 11 00 00"))],
     expected: texts("Hello", "Hello"),
   },
-  { id: "R2", title: "§7.2.3.3 stored block", role: "client", extensions: client(), input: [hex("C1 0B 00 05 00 FA FF 48 65 6C 6C 6F 00")], expected: texts("Hello") },
+  { id: "R2", title: "§7.2.3.3 stored block", ...AT_CLIENT, input: [hex("C1 0B 00 05 00 FA FF 48 65 6C 6C 6F 00")], expected: texts("Hello") },
   {
     id: "R3",
     title: "§7.2.3.4 BFINAL=1, then §7.2.3.1",
-    role: "client",
-    extensions: client(),
+    ...AT_CLIENT,
     input: [hex("C1 08 F3 48 CD C9 C9 07 00 00"), toClient(0xc1, HELLO)],
     expected: texts("Hello", "Hello"),
   },
-  { id: "R4", title: "§7.2.3.5 two blocks", role: "client", extensions: client(), input: [hex("C1 0D F2 48 05 00 00 00 FF FF CA C9 C9 07 00")], expected: texts("Hello") },
-  { id: "R5", title: "§7.2.3.6 empty message", role: "client", extensions: client(), input: [hex("C1 01 00")], expected: texts("") },
+  { id: "R4", title: "§7.2.3.5 two blocks", ...AT_CLIENT, input: [hex("C1 0D F2 48 05 00 00 00 FF FF CA C9 C9 07 00")], expected: texts("Hello") },
+  { id: "R5", title: "§7.2.3.6 empty message", ...AT_CLIENT, input: [hex("C1 01 00")], expected: texts("") },
 ] satisfies CompressionRow[]);

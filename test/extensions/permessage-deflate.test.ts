@@ -3,6 +3,7 @@ import { deflateRaw } from "pako";
 import { concatBytes } from "../../src/bytes.js";
 import { Opcode } from "../../src/constants.js";
 import { PerMessageDeflate, DEFAULT_COMPRESSION_THRESHOLD } from "../../src/extensions/permessage-deflate.js";
+import { thousandRandomBytes } from "../connection/compression-rows.js";
 import {
   byteByByte,
   bytes,
@@ -355,13 +356,7 @@ describe("hardening §5.4 compression rows (server role)", () => {
 
   describe("Z20 window sizes", () => {
     // 1,000 random bytes twice: the second copy is one match at distance 1,000 > 2^9.
-    let seed = 0x2545f491;
-    const random = Uint8Array.from({ length: 1000 }, () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed & 0xff;
-    });
+    const random = thousandRandomBytes();
     const farMatch = concatBytes([random, random]);
     // deflateRaw ends with a BFINAL block, which is accepted as R3 shows.
     const payload = deflateRaw(farMatch, { windowBits: 15, level: 9 });
