@@ -164,7 +164,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.#host = {
       role: "server",
       settings,
-      engineOptions: { ...engineLimits(options), checkOrigin },
+      engineOptions: { ...engineLimits(options), checkOrigin, unmaskInPlace: true },
       answer: (request) => this.#answer(request),
       onOpen: (ws) => {
         this.#pending.delete(ws.socket);

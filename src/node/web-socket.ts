@@ -107,6 +107,20 @@ export interface NodeWebSocketStart {
 const UNOBSERVED: ConnectionObserver = Object.freeze({});
 const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
 
+/**
+ * The engine's options for one connection: the host's — which unmask the socket's chunks
+ * in place, as ws does: each `"data"` chunk is a fresh buffer nobody else reads — with the
+ * observer's inspector (the statechart's actor runs only when someone watches it), and
+ * copying unmasked payloads instead when an observer sees the raw bytes and may keep them.
+ */
+function engineOptionsFor(host: NodeWebSocketHost, observer: ConnectionObserver): WSConnectionOptions {
+  if (observer.inspect === undefined && observer.bytesIn === undefined) return host.engineOptions;
+  return { ...host.engineOptions, inspect: observer.inspect, unmaskInPlace: observer.bytesIn === undefined };
+}
+
+/** Binary payloads from this size are written apart from their header, uncopied. */
+const PAYLOAD_APART_FROM = 4096;
+
 /** The socket's listeners find their connection here (one property, no closure per connection). */
 const OWNER = Symbol("wstate.NodeWebSocket");
 type OwnedSocket = Duplex & { [OWNER]: NodeWebSocket };
@@ -177,11 +191,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     this.socket = socket;
     this.#host = host;
     const observer = (this.#observer = start.observer ?? UNOBSERVED);
-    this.engine = new WSConnection(
-      host.role === "client" ? ConnectionType.CLIENT : ConnectionType.SERVER,
-      // The statechart's actor runs only when someone watches it.
-      observer.inspect === undefined ? host.engineOptions : { ...host.engineOptions, inspect: observer.inspect },
-    );
+    this.engine = new WSConnection(host.role === "client" ? ConnectionType.CLIENT : ConnectionType.SERVER, engineOptionsFor(host, observer));
     if (host.role === "client") {
       const request = start.request!;
       // A bad Request (header, subprotocol) throws here, before any byte is written.
@@ -255,6 +265,8 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
    * false means the write buffer is full, so wait for `drain` before sending more. Once
    * the closing handshake began the message is dropped and false is returned (as a
    * browser's WebSocket drops it), since the peer's Close can arrive at any moment.
+   * Bytes are handed to the socket as they are, not copied (as `socket.write` does): do
+   * not change them until they are written (`bufferedAmount` back to 0, or `drain`).
    *
    * @example
    * ```ts
@@ -340,10 +352,13 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   }
 
   #sendEvent(event: Event): boolean {
-    const bytes = this.engine.send(event);
+    // A large binary payload is written as it is after its header (one writev), not copied;
+    // a small one costs less to copy than a writev.
+    const apart = event.type === "BytesMessage" && (event as BytesMessage).data.length >= PAYLOAD_APART_FROM;
+    const parts = apart ? this.engine.sendParts(event) : [this.engine.send(event)];
     if (event.type === "CloseConnection") this.#closeSent = !this.socket.destroyed && !this.socket.writableEnded;
     this.#observer.eventOut?.(event);
-    const written = this.#write(bytes);
+    const written = parts.length === 1 ? this.#write(parts[0]) : this.#writeParts(parts);
     this.#afterStateChange();
     return written;
   }
@@ -353,6 +368,25 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     if (socket.destroyed || socket.writableEnded) return false;
     this.#observer.bytesOut?.(bytes);
     return socket.write(bytes);
+  }
+
+  /**
+   * The parts in one `writev`. Answers as `socket.write` does for one buffer: whether the
+   * socket's buffer is below its high-water mark once the parts were handed over. (A
+   * corked `write` answers before anything is flushed, so it says false for any message
+   * over the mark; when that happened `drain` is due, so a false here is always followed
+   * by `drain`.)
+   */
+  #writeParts(parts: readonly Uint8Array[]): boolean {
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return false;
+    socket.cork();
+    for (const part of parts) {
+      this.#observer.bytesOut?.(part);
+      socket.write(part);
+    }
+    socket.uncork();
+    return socket.writableLength < socket.writableHighWaterMark;
   }
 
   // ---- input --------------------------------------------------------------------------

@@ -603,3 +603,52 @@ describe("server: observing", () => {
     ]);
   });
 });
+
+describe("server: zero-copy data path", () => {
+  it("unmasks a socket chunk where it lies: the message is a view of the chunk read", async () => {
+    const { wss, url } = await startServer();
+    const opened = nextConnection(wss);
+    const client = await wsClient(url);
+    const ws = await opened;
+    const chunks: Buffer[] = [];
+    ws.socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const sent = pattern(1000);
+    client.send(sent);
+    const [data] = await next<[Buffer]>(ws, "message");
+    expect(data.equals(sent)).toBe(true);
+    expect(chunks.some((chunk) => chunk.buffer === data.buffer)).toBe(true);
+  });
+
+  it("leaves the bytes an observer saw as they came, masked, when it watches bytesIn", async () => {
+    const kept: Uint8Array[] = [];
+    const { wss, url } = await startServer({ observe: () => ({ bytesIn: (bytes) => kept.push(bytes) }) });
+    const opened = nextConnection(wss);
+    const client = await wsClient(url);
+    const ws = await opened;
+    const sent = pattern(1000, 7);
+    client.send(sent);
+    await next(ws, "message");
+    // The frame: 82 fe 03 e8, the key, the masked payload — still masked in what was kept.
+    const wire = Buffer.concat(kept);
+    const at = wire.indexOf(Buffer.from([0x82, 0xfe, 0x03, 0xe8]));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const key = wire.subarray(at + 4, at + 8);
+    const unmasked = wire.subarray(at + 8, at + 1008).map((byte, i) => byte ^ key[i & 3]);
+    expect(Buffer.from(unmasked).equals(sent)).toBe(true);
+  });
+
+  it("writes a binary payload after its header without copying it", async () => {
+    const written: Uint8Array[] = [];
+    const { wss, url } = await startServer({ observe: () => ({ bytesOut: (bytes) => written.push(bytes) }) });
+    const opened = nextConnection(wss);
+    const client = await wsClient(url);
+    const ws = await opened;
+    const payload = pattern(70000, 3);
+    const received = next<[Buffer]>(client, "message");
+    ws.send(payload);
+    expect((await received)[0].equals(payload)).toBe(true);
+    const at = written.indexOf(payload);
+    expect(at).toBeGreaterThan(0);
+    expect(Buffer.from(written[at - 1]).toString("hex")).toBe("827f0000000000011170");
+  });
+});
