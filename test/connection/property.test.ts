@@ -14,47 +14,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Connection, ConnectionEvent } from "../../src/connection.js";
-import { Opcode } from "../../src/constants.js";
 import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../../src/events.js";
 import { PerMessageDeflate } from "../../src/extensions/permessage-deflate.js";
-import { concatBytes, summarizeEvents, toHex, type RowOutcome, type SummaryEvent } from "../fixtures/frame-rows.js";
+import { concatBytes, summarizeEvents, toHex, type SummaryEvent } from "../fixtures/frame-rows.js";
 import { bytewise, seededFill, splitAt, unicodeText, utf8 } from "../frame/helpers.js";
-import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, readFrames, serverDeflate, stateMismatch, watchedConnection, wireFrame } from "./helpers.js";
+import { buildStream, streamItem, type Stream } from "../frame/valid-streams.js";
+import { clientDeflate, drain, expectedSnapshotValue, feedAll, negotiate, readFrames, serverDeflate, stateMismatch, watchedConnection } from "./helpers.js";
 
 const VALID_CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
 
 // ---------------------------------------------------------------------------------------
 // Valid frame streams
-
-type Control = { ping: boolean; payload: Uint8Array };
-type Item =
-  | { kind: "message"; text: boolean; payload: Uint8Array; cuts: number[]; between: Array<Control & { after: number }> }
-  | ({ kind: "control" } & Control);
-
-const payloadLength = fc.oneof(
-  { weight: 10, arbitrary: fc.integer({ min: 0, max: 40 }) },
-  { weight: 3, arbitrary: fc.constantFrom(0, 125, 126, 127) },
-  { weight: 1, arbitrary: fc.constantFrom(65535, 65536) },
-);
-const control = fc.record({ ping: fc.boolean(), payload: fc.uint8Array({ maxLength: 125 }) });
-
-const item: fc.Arbitrary<Item> = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant("message" as const),
-      text: fc.boolean(),
-      payload: fc.oneof(
-        payloadLength.map((n) => new Uint8Array(n).map((_, i) => 0x61 + (i % 26))),
-        unicodeText(30).map(utf8),
-        fc.uint8Array({ maxLength: 40 }),
-      ),
-      cuts: fc.array(fc.nat(70000), { maxLength: 3 }),
-      between: fc.array(fc.record({ after: fc.nat(3), ping: fc.boolean(), payload: fc.uint8Array({ maxLength: 125 }) }), { maxLength: 2 }),
-    }),
-  },
-  { weight: 1, arbitrary: control.map((c) => ({ kind: "control" as const, ...c })) },
-);
 
 const closing = fc.option(
   fc.oneof(
@@ -63,72 +33,6 @@ const closing = fc.option(
   ),
   { nil: null },
 );
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-function validText(bytes: Uint8Array): string | null {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
-
-interface Stream {
-  readonly wire: Uint8Array;
-  /** Where each frame starts. */
-  readonly frameStarts: number[];
-  readonly expected: RowOutcome;
-  /** Messages sent in more than one frame: each costs the statechart exactly 2 events. */
-  readonly fragmented: number;
-}
-
-/** The frames a peer of `client` sends for `items` (then `close`), and what they must give. */
-function buildStream(items: Item[], close: { code: number; reason: string } | null, client: boolean, seed: number): Stream {
-  const fill = seededFill(seed);
-  const key = (): Uint8Array | null => {
-    if (client) return null; // a server never masks
-    const bytes = new Uint8Array(4);
-    fill(bytes);
-    return bytes;
-  };
-  const frames: Uint8Array[] = [];
-  const events: SummaryEvent[] = [];
-  let fragmented = 0;
-  const sendControl = (entry: Control): void => {
-    frames.push(wireFrame(entry.ping ? 0x89 : 0x8a, entry.payload, key()));
-    events.push({ type: entry.ping ? "ping" : "pong", hex: toHex(entry.payload) });
-  };
-  for (const entry of items) {
-    if (entry.kind === "control") {
-      sendControl(entry);
-      continue;
-    }
-    const text = entry.text ? validText(entry.payload) : null;
-    events.push(text === null ? { type: "bytes", hex: toHex(entry.payload), complete: true } : { type: "text", data: text, complete: true });
-    const pieces = splitAt(entry.payload, entry.cuts.map((cut) => cut % (entry.payload.length + 1)));
-    if (pieces.length === 0) pieces.push(new Uint8Array(0));
-    if (pieces.length > 1) fragmented++;
-    pieces.forEach((piece, index) => {
-      const fin = index === pieces.length - 1 ? 0x80 : 0;
-      const opcode = index > 0 ? Opcode.CONTINUATION : text === null ? Opcode.BINARY : Opcode.TEXT;
-      frames.push(wireFrame(fin | opcode, piece, key()));
-      for (const extra of entry.between) if (extra.after === index && fin === 0) sendControl(extra);
-    });
-  }
-  if (close !== null) {
-    const payload = close.code === 1005 ? new Uint8Array(0) : concatBytes([new Uint8Array([close.code >> 8, close.code & 0xff]), utf8(close.reason)]);
-    frames.push(wireFrame(0x88, payload, key()));
-    // Anything after the Close is never parsed.
-    frames.push(wireFrame(0x81, utf8("after"), key()));
-  }
-  const frameStarts: number[] = [];
-  let offset = 0;
-  for (const frame of frames) {
-    frameStarts.push(offset);
-    offset += frame.length;
-  }
-  return { wire: concatBytes(frames), frameStarts, expected: { events, close, failed: false }, fragmented };
-}
 
 /**
  * Cuts at every byte of each frame's first 16 bytes (header, extended length, mask key,
@@ -170,7 +74,7 @@ describe("valid frame streams through a Connection", () => {
   it("give the same messages, close and state whole, byte by byte and in random splits", () => {
     fc.assert(
       fc.property(
-        fc.array(item, { maxLength: 6 }),
+        fc.array(streamItem, { maxLength: 6 }),
         closing,
         fc.boolean(),
         fc.integer(),
