@@ -279,20 +279,19 @@ describe("FrameDecoder with extensions (wsproto TestFrameDecoderExtensions)", ()
     expect(failure(true, hex("9a00"), [new FakeExtension()])).toEqual({ code: 1010, reason: "error in extension" });
   });
 
-  it("passes payloads through the payload hook (test_payload_processing)", () => {
+  // The fake extension takes the frames with RSV3 set (0x10): it upper-cases their payload
+  // and ends a final one (FIN, 0x80) with ™. Other frames go through the same hooks unchanged.
+  it.each([
+    ["passes payloads through the payload hook (test_payload_processing)", 0x11, "inboundPayloadDataCalled", "FÑÖR∂"],
+    ["leaves the payload alone when the extension does not want it", 0x01, "inboundPayloadDataCalled", "fñör∂"],
+    ["appends what the completion hook returns (test_frame_completion)", 0x91, "inboundCompleteCalled", "FÑÖR∂™"],
+    ["calls the completion hook and keeps the payload when not wanted", 0x81, "inboundCompleteCalled", "fñör∂"],
+  ] as const)("%s", (_title, firstByte, hook, expected) => {
     const extension = new FakeExtension();
     const payload = utf8("fñör∂");
-    const chunk = single(true, concatBytes([header(0x11, payload.length), payload]), [extension]);
-    expect(extension.inboundPayloadDataCalled).toBe(true);
-    expect(chunk.payload).toBe(toHex(utf8("FÑÖR∂")));
-  });
-
-  it("leaves the payload alone when the extension does not want it", () => {
-    const extension = new FakeExtension();
-    const payload = utf8("fñör∂");
-    const chunk = single(true, concatBytes([header(0x01, payload.length), payload]), [extension]);
-    expect(extension.inboundPayloadDataCalled).toBe(true);
-    expect(chunk.payload).toBe(toHex(payload));
+    const chunk = single(true, concatBytes([header(firstByte, payload.length), payload]), [extension]);
+    expect(extension[hook]).toBe(true);
+    expect(chunk.payload).toBe(toHex(utf8(expected)));
   });
 
   it("fails with the code the payload hook returns (test_payload_error_handling)", () => {
@@ -300,22 +299,6 @@ describe("FrameDecoder with extensions (wsproto TestFrameDecoderExtensions)", ()
       code: 1008,
       reason: "error in extension",
     });
-  });
-
-  it("appends what the completion hook returns (test_frame_completion)", () => {
-    const extension = new FakeExtension();
-    const payload = utf8("fñör∂");
-    const chunk = single(true, concatBytes([header(0x91, payload.length), payload]), [extension]);
-    expect(extension.inboundCompleteCalled).toBe(true);
-    expect(chunk.payload).toBe(toHex(utf8("FÑÖR∂™")));
-  });
-
-  it("calls the completion hook and keeps the payload when not wanted", () => {
-    const extension = new FakeExtension();
-    const payload = utf8("fñör∂");
-    const chunk = single(true, concatBytes([header(0x81, payload.length), payload]), [extension]);
-    expect(extension.inboundCompleteCalled).toBe(true);
-    expect(chunk.payload).toBe(toHex(payload));
   });
 
   it("fails with the code the completion hook returns (test_completion_error_handling)", () => {
