@@ -5,13 +5,14 @@
  * what `send` returns is written to the socket; EOF is `receiveData(null)`.
  *
  * Also: an awaitable queue, a view of a `ws` socket as such a queue, payload generators,
- * a byte-exact comparison that stays readable for 16 MiB, and a registry that closes
- * everything a test opened.
+ * a byte-exact comparison that stays readable for 16 MiB, a registry that closes
+ * everything a test opened, and the check every test ends with (`expectNoErrors`).
  */
 import { concatBytes } from "../../src/bytes.js";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { afterEach, expect } from "vitest";
 import type { RawData, WebSocket } from "ws";
 import {
   AcceptConnection,
@@ -56,6 +57,13 @@ export class Resources {
     }
     if (failures.length > 0) throw new AggregateError(failures, "teardown failed");
   }
+}
+
+/** A test file's registry: what each test opens is closed after it. */
+export function useResources(): Resources {
+  const resources = new Resources();
+  afterEach(() => resources.run());
+  return resources;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -363,6 +371,14 @@ export class WstateEndpoint<S extends Duplex = net.Socket> {
         }
         break;
     }
+  }
+}
+
+/** What every endpoint must show after a test: no exception escaped wstate, no handshake error. */
+export function expectNoErrors(...endpoints: Array<WstateEndpoint<Duplex>>): void {
+  for (const endpoint of endpoints) {
+    expect(endpoint.unexpectedErrors).toEqual([]);
+    expect(endpoint.handshakeErrors).toEqual([]);
   }
 }
 

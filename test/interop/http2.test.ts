@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   BytesMessage,
   CloseConnection,
@@ -19,18 +19,18 @@ import {
 import {
   AsyncQueue,
   LOOPBACK,
-  Resources,
   compressibleBytes,
+  expectNoErrors,
   firstDifference,
   randomBytes,
   unicodeText,
+  useResources,
   WstateEndpoint,
   type Feed,
 } from "./helpers.js";
 import { acceptWebSocket, connectWebSocket, type AcceptOptions, type ConnectOptions } from "./rfc8441.js";
 
-const resources = new Resources();
-afterEach(() => resources.run());
+const resources = useResources();
 
 type ServerEndpoint = WstateEndpoint<http2.ServerHttp2Stream>;
 type ClientEndpoint = WstateEndpoint<http2.ClientHttp2Stream>;
@@ -144,7 +144,7 @@ describe("WebSockets over HTTP/2 (RFC 8441)", () => {
     expect((await peer.nextOf("Pong")).payload).toEqual(new Uint8Array([8]));
 
     await closeBoth(client, peer, 4000, "done");
-    for (const endpoint of [client, peer]) expect(endpoint.unexpectedErrors).toEqual([]);
+    expectNoErrors(client, peer);
   });
 
   it("runs several WebSockets on one HTTP/2 session at once", async () => {

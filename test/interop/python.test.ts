@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AcceptConnection,
   BytesMessage,
@@ -19,20 +19,20 @@ import {
 } from "../../src/index.js";
 import {
   AsyncQueue,
-  Resources,
   closeCleanly,
   compressibleBytes,
+  expectNoErrors,
   firstDifference,
   listenWstate,
   openWstate,
   randomBytes,
   unicodeText,
+  useResources,
   type WstateEndpoint,
 } from "./helpers.js";
 
 const PYTHON = "/usr/bin/python3";
-const resources = new Resources();
-afterEach(() => resources.run());
+const resources = useResources();
 
 function pythonHas(module: string): boolean {
   const result = spawnSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore", timeout: 20_000 });
@@ -216,7 +216,7 @@ for (const library of LIBRARIES) {
         await second.socketClosed;
         expect(second.ws.state).toBe(ConnectionState.CLOSED);
         expect(await python.next("closed")).toEqual({ event: "closed", code: 4000, reason: "as requested" });
-        for (const endpoint of [client, second]) expect(endpoint.unexpectedErrors).toEqual([]);
+        expectNoErrors(client, second);
       });
 
       it("Python client ↔ wstate server: subprotocol, messages, ping, close both ways", { timeout: 30_000 }, async () => {
@@ -270,7 +270,7 @@ for (const library of LIBRARIES) {
         expect(secondPeer.ws.state).toBe(ConnectionState.CLOSED);
         expect(await second.next("closed")).toEqual({ event: "closed", code: 4000, reason: "as requested" });
         expect(await second.exited).toBe(0);
-        for (const endpoint of [peer, secondPeer]) expect(endpoint.unexpectedErrors).toEqual([]);
+        expectNoErrors(peer, secondPeer);
       });
     });
   });

@@ -6,7 +6,7 @@
  * are echoed and compared byte for byte. The byte counts on the socket prove that both
  * sides really compressed.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PerMessageDeflateOptions as WsDeflateOptions } from "ws";
 import {
   AcceptConnection,
@@ -18,20 +18,20 @@ import {
 } from "../../src/index.js";
 import {
   MiB,
-  Resources,
   closeCleanly,
   compressibleBytes,
+  expectNoErrors,
   firstDifference,
   listenWstate,
   openWstate,
   randomBytes,
   unicodeText,
+  useResources,
   type WstateEndpoint,
 } from "./helpers.js";
 import { listenWs, openWs, type WsPeer } from "./ws-peer.js";
 
-const resources = new Resources();
-afterEach(() => resources.run());
+const resources = useResources();
 
 const decoder = new TextDecoder();
 
@@ -180,7 +180,7 @@ describe.each(WS_CLIENT_CASES)("ws client → wstate server, permessage-deflate:
 
     ws.socket.close(1000, "done");
     expect(await ws.inbox.closed).toEqual({ code: 1000, reason: "done" });
-    expect(peer.unexpectedErrors).toEqual([]);
+    expectNoErrors(peer);
     expect(peer.received.filter((e) => e.type === "CloseConnection")).toMatchObject([{ code: 1000, reason: "done" }]);
   });
 });
@@ -237,7 +237,7 @@ describe.each(WS_SERVER_CASES)("wstate client → ws server, permessage-deflate:
 
     expect(await closeCleanly(client, 1000, "done")).toMatchObject({ code: 1000, reason: "done" });
     expect(await ws.inbox.closed).toEqual({ code: 1000, reason: "done" });
-    expect(client.unexpectedErrors).toEqual([]);
+    expectNoErrors(client);
   });
 });
 

@@ -3,7 +3,7 @@
  * length class (0 B to 16 MiB), fragmentation, ping/pong, every way a connection ends,
  * subprotocols and rejections.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AcceptConnection,
   BytesMessage,
@@ -16,22 +16,21 @@ import {
 } from "../../src/index.js";
 import {
   MiB,
-  Resources,
   closeCleanly,
   compressibleBytes,
   concatBytes,
   connectWstate,
+  expectNoErrors,
   firstDifference,
   listenWstate,
   openWstate,
   randomBytes,
   unicodeText,
-  type WstateEndpoint,
+  useResources,
 } from "./helpers.js";
 import { listenWs, openWs, wsRejection } from "./ws-peer.js";
 
-const resources = new Resources();
-afterEach(() => resources.run());
+const resources = useResources();
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -60,13 +59,6 @@ function badFrames(fromClient: boolean): Array<[string, Buffer, number]> {
   ];
 }
 
-function expectClean(...endpoints: WstateEndpoint[]): void {
-  for (const endpoint of endpoints) {
-    expect(endpoint.unexpectedErrors).toEqual([]);
-    expect(endpoint.handshakeErrors).toEqual([]);
-  }
-}
-
 const SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 300_000];
 
 describe("wstate server ↔ ws client", () => {
@@ -88,7 +80,7 @@ describe("wstate server ↔ ws client", () => {
     }
     socket.close(1000);
     expect(await inbox.closed).toEqual({ code: 1000, reason: "" });
-    expectClean(server.endpoints[0]);
+    expectNoErrors(server.endpoints[0]);
   });
 
   it("echoes a 16 MiB binary message when maxMessageSize allows it", async () => {
@@ -100,7 +92,7 @@ describe("wstate server ↔ ws client", () => {
     expect(firstDifference(echoed.data, payload)).toBeNull();
     socket.close(1000);
     await inbox.closed;
-    expectClean(server.endpoints[0]);
+    expectNoErrors(server.endpoints[0]);
   });
 
   it("closes with 1009 when a message exceeds the default 1 MiB limit", async () => {
@@ -134,7 +126,7 @@ describe("wstate server ↔ ws client", () => {
     expect(sequence).toEqual(["TextMessage+", "Ping", "TextMessage+", "TextMessage", "BytesMessage+", "BytesMessage"]);
     socket.close();
     await inbox.closed;
-    expectClean(peer);
+    expectNoErrors(peer);
   });
 
   it("echoes 1000 small messages sent at once, in order", async () => {
@@ -148,7 +140,7 @@ describe("wstate server ↔ ws client", () => {
     }
     socket.close();
     await inbox.closed;
-    expectClean(server.endpoints[0]);
+    expectNoErrors(server.endpoints[0]);
   });
 
   it("decodes code points split across text fragments, and fails (1007) on one left unfinished", async () => {
@@ -181,7 +173,7 @@ describe("wstate server ↔ ws client", () => {
     expect(await client.nextOf("AcceptConnection")).toBeInstanceOf(AcceptConnection);
     expect(await client.nextMessage()).toEqual({ kind: "text", data: "eager" });
     await closeCleanly(client);
-    expectClean(client, server.endpoints[0]);
+    expectNoErrors(client, server.endpoints[0]);
   });
 
   it("pings and pongs both ways", async () => {
@@ -210,7 +202,7 @@ describe("wstate server ↔ ws client", () => {
     await peer.socketClosed;
     expect(peer.received.at(-1)).toMatchObject({ type: "CloseConnection", code: expectedCode, reason: expectedReason });
     expect(peer.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(peer);
+    expectNoErrors(peer);
   });
 
   it("closes from wstate with a code and reason", async () => {
@@ -240,7 +232,7 @@ describe("wstate server ↔ ws client", () => {
     expect(await inbox.closed).toEqual({ code: 1000, reason: "enough" });
     await peer.socketClosed;
     expect(peer.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(peer);
+    expectNoErrors(peer);
   });
 
   it("closes in the middle of a message ws is sending, and still takes its end", async () => {
@@ -255,7 +247,7 @@ describe("wstate server ↔ ws client", () => {
     expect(await inbox.closed).toEqual({ code: 1001, reason: "leaving" });
     expect(peer.received.filter((e) => e.type === "TextMessage").map((e) => (e as TextMessage).data).join("")).toBe("begun and ended");
     expect(peer.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(peer);
+    expectNoErrors(peer);
   });
 
   it.each(badFrames(true))("fails the connection on %s", async (_name, bytes, code) => {
@@ -267,7 +259,7 @@ describe("wstate server ↔ ws client", () => {
     await peer.socketClosed;
     expect(peer.received.at(-1)).toMatchObject({ type: "CloseConnection", code });
     expect(peer.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(peer);
+    expectNoErrors(peer);
   });
 
   it("reports 1006 when ws drops the connection, and ws reports 1006 when wstate does", async () => {
@@ -333,7 +325,7 @@ describe("wstate client ↔ ws server", () => {
       expect(firstDifference(echoed.data as Uint8Array, bytes)).toBeNull();
     }
     await closeCleanly(client);
-    expectClean(client);
+    expectNoErrors(client);
   });
 
   it("exchanges a 16 MiB text message when maxMessageSize allows it", async () => {
@@ -345,7 +337,7 @@ describe("wstate client ↔ ws server", () => {
     expect(echoed.kind).toBe("text");
     expect(echoed.data === text).toBe(true);
     await closeCleanly(client);
-    expectClean(client);
+    expectNoErrors(client);
   });
 
   it("closes with 1009 when ws sends more than the default 1 MiB", async () => {
@@ -377,7 +369,7 @@ describe("wstate client ↔ ws server", () => {
     const frames = client.received.filter((e) => e.type === "Ping" || (e.type === "BytesMessage" && e.frameFinished));
     expect(frames.map((e) => e.type)).toEqual(["BytesMessage", "Ping", "BytesMessage"]);
     await closeCleanly(client);
-    expectClean(client);
+    expectNoErrors(client);
   });
 
   it("receives a message ws sends right behind its 101", async () => {
@@ -386,7 +378,7 @@ describe("wstate client ↔ ws server", () => {
     const { endpoint: client } = await openWstate(resources, wss.port);
     expect(await client.nextMessage()).toEqual({ kind: "text", data: "first words" });
     await closeCleanly(client);
-    expectClean(client);
+    expectNoErrors(client);
   });
 
   it("closes from wstate with a reason, and from ws", async () => {
@@ -403,7 +395,7 @@ describe("wstate client ↔ ws server", () => {
     expect(await peer.inbox.closed).toEqual({ code: 1001, reason: "restarting" });
     await second.socketClosed;
     expect(second.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(client, second);
+    expectNoErrors(client, second);
   });
 
   it.each(badFrames(false))("fails the connection on %s", async (_name, bytes, code) => {
@@ -414,7 +406,7 @@ describe("wstate client ↔ ws server", () => {
     expect(await client.nextOf("CloseConnection")).toMatchObject({ code });
     expect((await inbox.closed).code).toBe(code);
     expect(client.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(client);
+    expectNoErrors(client);
   });
 
   it("reports 1006 when ws drops the connection, and ws reports 1006 when wstate does", async () => {
@@ -450,7 +442,7 @@ describe("wstate client ↔ ws server", () => {
     expect(decoder.decode(concatBytes((body as RejectData[]).map((d) => d.data)))).toBe("Who are you?");
     expect((body.at(-1) as RejectData).bodyFinished).toBe(true);
     expect(client.ws.state).toBe(ConnectionState.CLOSED);
-    expectClean(client);
+    expectNoErrors(client);
   });
 
   it("sends a Close that ws accepts after a message of each kind (no leftover state)", async () => {

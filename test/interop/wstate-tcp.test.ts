@@ -3,7 +3,7 @@
  * server `WSConnection`, each fed what its socket reads — whole, cut at random, and byte
  * by byte — so that every exchange below is checked under three chunkings.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AcceptConnection,
   BytesMessage,
@@ -16,34 +16,25 @@ import {
   type AnyEvent,
 } from "../../src/index.js";
 import {
-  Resources,
   closeCleanly,
   concatBytes,
   connectWstate,
+  expectNoErrors,
   firstDifference,
   listenWstate,
   openWstate,
   randomBytes,
   unicodeText,
+  useResources,
   type Feed,
-  type WstateEndpoint,
 } from "./helpers.js";
 
-const resources = new Resources();
-afterEach(() => resources.run());
+const resources = useResources();
 
 const encoder = new TextEncoder();
 
 function types(events: readonly AnyEvent[]): string[] {
   return events.map((event) => event.type);
-}
-
-/** What both sides must show after a test: no exception escaped wstate, no handshake error. */
-function expectNoErrors(...endpoints: WstateEndpoint[]): void {
-  for (const endpoint of endpoints) {
-    expect(endpoint.unexpectedErrors).toEqual([]);
-    expect(endpoint.handshakeErrors).toEqual([]);
-  }
 }
 
 describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate server over TCP, fed %s", (feed) => {
