@@ -88,7 +88,7 @@ export class Connection {
   readonly #frames: FrameProtocol;
   readonly #lifecycle: Lifecycle;
   #eofPending = false;
-  readonly #listeners = new Listeners();
+  #listeners: Listeners | null = null;
 
   constructor(type: ConnectionType, options: ConnectionOptions = {}, internals?: ConnectionInternals) {
     if (type !== ConnectionType.CLIENT && type !== ConnectionType.SERVER) {
@@ -156,7 +156,8 @@ export class Connection {
     } else if (state !== ConnectionState.REMOTE_CLOSING) {
       this.#frames.receiveBytes(data);
     }
-    if (this.#listeners.active) this.#dispatchAll();
+    const listeners = this.#listeners;
+    if (listeners !== null && listeners.active) this.#dispatchAll(listeners);
   }
 
   /**
@@ -186,7 +187,7 @@ export class Connection {
   on<T extends EventType>(type: T, listener: Listener<EventByType[T]>): () => void;
   on(type: "*", listener: Listener<AnyEvent>): () => void;
   on(type: string, listener: Listener<never>): () => void {
-    return this.#listeners.add(type, listener);
+    return (this.#listeners ??= new Listeners()).add(type, listener);
   }
 
   /**
@@ -283,11 +284,11 @@ export class Connection {
     return null;
   }
 
-  #dispatchAll(): void {
-    while (this.#listeners.active) {
+  #dispatchAll(listeners: Listeners): void {
+    while (listeners.active) {
       const event = this.#nextEvent();
       if (event === null) return;
-      this.#listeners.dispatch(event);
+      listeners.dispatch(event);
     }
   }
 }

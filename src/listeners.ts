@@ -21,14 +21,16 @@ const EVENT_TYPES: ReadonlySet<string> = new Set([
   "Pong",
 ]);
 
-/** Listeners by event type. */
+/**
+ * Listeners by event type. Owners make one on the first `on()`: most connections (pull
+ * mode, the Node adapter) never register a listener, and idle connections are many.
+ */
 export class Listeners {
-  /** Made on the first `add`: most connections (pull mode, the Node adapter) never register one. */
-  #byType: Map<string, Set<Listener<AnyEvent>>> | null = null;
+  readonly #byType = new Map<string, Set<Listener<AnyEvent>>>();
 
   /** Whether any listener is registered (then the engine delivers at once). */
   get active(): boolean {
-    return this.#byType !== null && this.#byType.size > 0;
+    return this.#byType.size > 0;
   }
 
   /**
@@ -43,7 +45,7 @@ export class Listeners {
     if (typeof listener !== "function") {
       throw new LocalProtocolError(`on("${type}", listener) needs a function as listener; got ${typeof listener}.`);
     }
-    const byType = (this.#byType ??= new Map());
+    const byType = this.#byType;
     let set = byType.get(type);
     if (set === undefined) byType.set(type, (set = new Set()));
     set.add(listener as Listener<AnyEvent>);
@@ -56,7 +58,6 @@ export class Listeners {
   /** Hands `event` to the listeners of its type, then to those of `"*"`. */
   dispatch(event: AnyEvent): void {
     const byType = this.#byType;
-    if (byType === null) return;
     const typed = byType.get(event.type);
     if (typed !== undefined) for (const listener of typed) listener(event);
     const any = byType.get("*");

@@ -79,7 +79,8 @@ export class WSConnection {
   #connection: Connection | null = null;
   #requestParser: HttpHeadParser<RequestHead> | null = null;
   #responseParser: HttpHeadParser<ResponseHead> | null = null;
-  #pending: AnyEvent[] = [];
+  /** Handshake events not taken yet; dropped when empty (its backing store outlives a shift). */
+  #pending: AnyEvent[] | null = null;
   /** Server: the request received. */
   #request: Request | null = null;
   #requestIsHttp10 = false;
@@ -89,7 +90,7 @@ export class WSConnection {
   #trailing: Uint8Array = EMPTY;
   #bodyReader: RejectBodyReader | null = null;
   #bodyWriter: RejectBodyWriter | null = null;
-  readonly #listeners = new Listeners();
+  #listeners: Listeners | null = null;
   #flushing = false;
 
   constructor(type: ConnectionType, options: WSConnectionOptions = {}) {
@@ -99,10 +100,13 @@ export class WSConnection {
     this.client = type === ConnectionType.CLIENT;
     resolveLimits(options); // a bad limit throws now, not when the handshake completes
     this.#options = options;
-    this.#headLimits = {
-      maxHandshakeSize: options.maxHandshakeSize ?? DEFAULT_HEAD_LIMITS.maxHandshakeSize,
-      maxHeaders: options.maxHeaders ?? DEFAULT_HEAD_LIMITS.maxHeaders,
-    };
+    this.#headLimits =
+      options.maxHandshakeSize === undefined && options.maxHeaders === undefined
+        ? DEFAULT_HEAD_LIMITS
+        : {
+            maxHandshakeSize: options.maxHandshakeSize ?? DEFAULT_HEAD_LIMITS.maxHandshakeSize,
+            maxHeaders: options.maxHeaders ?? DEFAULT_HEAD_LIMITS.maxHeaders,
+          };
     if (this.client) this.#responseParser = HttpHeadParser.response(this.#headLimits);
     else this.#requestParser = HttpHeadParser.request(this.#headLimits);
     this.#lifecycle = new Lifecycle(type, { opened: false, inspect: options.inspect });
@@ -175,9 +179,9 @@ export class WSConnection {
 
   /** Yields the handshake's events, then the connection's (parsed as you iterate). */
   *events(): IterableIterator<AnyEvent> {
-    for (;;) {
-      const next = this.#pending.shift();
-      if (next === undefined) break;
+    for (let pending = this.#pending; pending !== null; pending = this.#pending) {
+      const next = pending.shift()!;
+      if (pending.length === 0) this.#pending = null;
       yield next;
     }
     if (this.#connection !== null) yield* this.#connection.events();
@@ -194,7 +198,7 @@ export class WSConnection {
   on<T extends EventType>(type: T, listener: Listener<EventByType[T]>): () => void;
   on(type: "*", listener: Listener<AnyEvent>): () => void;
   on(type: string, listener: Listener<never>): () => void {
-    return this.#listeners.add(type, listener);
+    return (this.#listeners ??= new Listeners()).add(type, listener);
   }
 
   /**
@@ -330,7 +334,7 @@ export class WSConnection {
     }
     this.#request = outcome;
     this.#lifecycle.fire("REQUEST_RECEIVED");
-    this.#pending.push(outcome);
+    this.#queue(outcome);
   }
 
   #receiveAsClient(data: Uint8Array | null): void {
@@ -353,11 +357,11 @@ export class WSConnection {
     switch (outcome.type) {
       case "accepted":
         lifecycle.fire("RESPONSE_ACCEPTED");
-        this.#pending.push(outcome.event);
+        this.#queue(outcome.event);
         this.#open((outcome.event as AcceptConnection).extensions, result.trailing);
         return;
       case "rejected":
-        this.#pending.push(outcome.event);
+        this.#queue(outcome.event);
         if (outcome.body === null) {
           lifecycle.fire("RESPONSE_REJECTED_NO_BODY");
           return;
@@ -381,24 +385,29 @@ export class WSConnection {
       throw new RemoteProtocolError(`Bad HTTP message: ${result.message}`, new RejectConnection());
     }
     for (const chunk of result.chunks) {
-      if (chunk.length > 0) this.#pending.push(new RejectData({ data: chunk, bodyFinished: false }));
+      if (chunk.length > 0) this.#queue(new RejectData({ data: chunk, bodyFinished: false }));
     }
     if (result.finished) {
-      this.#pending.push(new RejectData({ data: EMPTY, bodyFinished: true }));
+      this.#queue(new RejectData({ data: EMPTY, bodyFinished: true }));
       this.#lifecycle.fire("REJECT_BODY_END");
     } else if (data === null) {
       this.#lifecycle.fire("EOF");
     }
   }
 
+  #queue(event: AnyEvent): void {
+    (this.#pending ??= []).push(event);
+  }
+
   #flushListeners(): void {
-    if (this.#flushing) return;
+    const listeners = this.#listeners;
+    if (listeners === null || this.#flushing) return;
     this.#flushing = true;
     try {
-      while (this.#listeners.active) {
+      while (listeners.active) {
         const next = this.events().next();
         if (next.done === true) return;
-        this.#listeners.dispatch(next.value);
+        listeners.dispatch(next.value);
       }
     } finally {
       this.#flushing = false;

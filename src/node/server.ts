@@ -166,10 +166,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       settings,
       engineOptions: { ...engineLimits(options), checkOrigin, unmaskInPlace: true },
       answer: (request) => this.#answer(request),
-      onOpen: (ws) => {
+      onOpen: (ws, request) => {
         this.#pending.delete(ws.socket);
         this.#clients.add(ws);
-        this.emit("connection", ws, ws.request);
+        this.emit("connection", ws, request);
       },
       onHandshakeFailure: (error, ws) => this.emit("handshakeError", error, ws.socket),
       onClose: (ws) => {

@@ -87,7 +87,7 @@ export interface NodeWebSocketHost {
   /** Server: decides on a valid request: accept, or refuse with the rejection to send and the reason. */
   answer?(request: Request): AcceptConnection | RemoteProtocolError;
   /** The handshake succeeded; the socket is handed to the application now. */
-  onOpen(socket: NodeWebSocket): void;
+  onOpen(socket: NodeWebSocket, request: Request): void;
   /** The handshake failed; the transport is being closed. Called at most once, never after `onOpen`. */
   onHandshakeFailure(error: Error, socket: NodeWebSocket): void;
   /** The transport closed before the handshake completed, or `close` is about to be emitted. */
@@ -163,6 +163,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   readonly #observer: ConnectionObserver;
   /** Made for the first message that arrives in pieces. */
   #assembler: MessageAssembler | null = null;
+  /** Client: the Request sent. A server hands the one it received to `onOpen` and keeps nothing of it. */
   #request: Request | null = null;
   #protocol: string | null = null;
   #extensions = NO_EXTENSIONS;
@@ -240,9 +241,14 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     return this.engine.state;
   }
 
-  /** The opening handshake's request: received (server) or sent (client). */
-  get request(): Request {
-    return this.#request!;
+  /**
+   * Client: the opening handshake's Request, as sent. Null on a server's connection: the
+   * Request it received is the second argument of the server's `connection` event and is
+   * not kept (about 0.5 KiB per idle connection; ws dropped its `upgradeReq` for the
+   * same reason), so keep what you need of it there.
+   */
+  get request(): Request | null {
+    return this.#request;
   }
 
   /** The subprotocol agreed in the handshake, or null. */
@@ -446,7 +452,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
       case "Request":
         return this.#answer(event);
       case "AcceptConnection":
-        return this.#open(event);
+        return this.#open(event, this.#request!);
       case "RejectConnection":
         this.#rejection = { statusCode: event.statusCode, headers: event.headers, body: [], size: 0 };
         if (!event.hasBody) this.#rejected();
@@ -549,7 +555,6 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
   }
 
   #answer(request: Request): void {
-    this.#request = request;
     let answer: AcceptConnection | RemoteProtocolError;
     let bytes: Uint8Array;
     try {
@@ -567,10 +572,10 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
     }
     this.#observer.eventOut?.(answer);
     this.#write(bytes);
-    this.#open(answer);
+    this.#open(answer, request);
   }
 
-  #open(accept: AcceptConnection): void {
+  #open(accept: AcceptConnection, request: Request): void {
     if (this.#settled) return;
     this.#settled = this.#opened = true;
     this.#protocol = accept.subprotocol;
@@ -583,7 +588,7 @@ export class NodeWebSocket extends EventEmitter<NodeWebSocketEvents> {
       this.#drain();
       if (this.#socketClosed) this.#finish();
     });
-    this.#host.onOpen(this);
+    this.#host.onOpen(this, request);
   }
 
   #rejectionBody(event: RejectData): void {

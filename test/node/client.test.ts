@@ -123,7 +123,7 @@ describe("client: handshake", () => {
     });
     expect(offered).toEqual(["v1", "v2"]);
     expect(ws.protocol).toBe("v2");
-    expect(ws.request.target).toBe("/path?q=1");
+    expect(ws.request?.target).toBe("/path?q=1");
     const seen = await headers;
     expect(seen["x-token"]).toBe("abc");
     expect(seen.origin).toBe("https://app.example");
