@@ -36,7 +36,8 @@ async function startWstate(): Promise<number> {
 async function startWstateCore(): Promise<number> {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
-    const ws = new WSConnection(ConnectionType.SERVER);
+    // A socket's chunks are fresh buffers nobody else reads: they may be unmasked in place.
+    const ws = new WSConnection(ConnectionType.SERVER, { unmaskInPlace: true });
     let counted = false;
     socket.on("data", (chunk) => {
       try {
