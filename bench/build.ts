@@ -11,12 +11,14 @@
  *
  *   npx tsx bench/index.ts build        (ROUNDS=7 by default)
  */
-import { BytesMessage, Connection, ConnectionType, TextMessage } from "../src/index.js";
 import { payload, type MessageKind } from "./lib/inputs.js";
 import { interleave } from "./lib/interleave.js";
 import { cpuMs, fixed, median, ratio, selected, sizeLabel, type Table } from "./lib/report.js";
 import type { WsCopy } from "./lib/ws-copies.js";
 import { PARSE_SIZES } from "./parse.js";
+import { wstate } from "./lib/wstate.js";
+
+const { BytesMessage, Connection, ConnectionType, TextMessage } = wstate;
 
 /** Payload bytes per pass (at least 16 frames). */
 const PASS_BYTES = 1024 * 1024;

@@ -9,9 +9,10 @@
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Opcode } from "../src/constants.js";
-import { NO_RSV, type FrameContext } from "../src/extensions/extension.js";
-import { PerMessageDeflate } from "../src/extensions/permessage-deflate.js";
+import type { FrameContext, PerMessageDeflate as PerMessageDeflateType } from "../src/index.js";
+import { wstate } from "./lib/wstate.js";
+
+const { NO_RSV, Opcode, PerMessageDeflate } = wstate;
 
 interface WsPerMessageDeflate {
   accept(configurations: unknown): unknown;
@@ -50,7 +51,7 @@ function randomMessages(size: number, count: number): Uint8Array[] {
 const serverCtx: FrameContext = { client: false, inboundBudget: Number.MAX_SAFE_INTEGER };
 const clientCtx: FrameContext = { client: true, inboundBudget: Number.MAX_SAFE_INTEGER };
 
-function wstatePair(): { server: PerMessageDeflate; client: PerMessageDeflate } {
+function wstatePair(): { server: PerMessageDeflateType; client: PerMessageDeflateType } {
   const client = new PerMessageDeflate({ threshold: 0 });
   const server = new PerMessageDeflate({ threshold: 0 });
   const response = server.accept(`permessage-deflate; ${client.offer()}`);

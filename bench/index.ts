@@ -7,7 +7,8 @@
  * CONNECTIONS (memory, 10000), DEFLATE_ROUNDS (3), FILTER (parse and build: only the cases
  * whose name has every word given, e.g. FILTER="server text 16" or FILTER="masked binary").
  * Prints each table and writes the latest results of the parts that ran into
- * bench/RESULTS.md (the sections of the other parts are kept).
+ * bench/RESULTS.md (the sections of the other parts are kept). wstate is measured from
+ * its tsc build, made first (bench/lib/wstate.ts).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

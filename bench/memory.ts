@@ -72,7 +72,7 @@ export async function memoryBenchmark(connections: number): Promise<Table> {
     notes: [
       "heap = process.memoryUsage().heapUsed after 4 forced GCs with the connections open, minus before (after a warm-up batch).",
       "Client: plain TCP sockets that send a fixed upgrade request and wait for the 101, in another process.",
-      "The servers run under tsx, whose esbuild keepNames gives every named function expression a property store of its own (≈256 B): a named closure kept per connection costs several times what it costs in the tsc build.",
+      "wstate runs from its tsc build (dist/), as it ships; the bench scripts around it run under tsx.",
       "Ratio > 1: wstate/node uses less heap per connection.",
     ],
   };

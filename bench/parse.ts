@@ -12,11 +12,14 @@
  *
  *   npx tsx bench/index.ts parse        (ROUNDS=7 by default)
  */
-import { Connection, ConnectionType, type ConnectionEvent } from "../src/index.js";
+import type { ConnectionEvent } from "../src/index.js";
 import { freshChunks, wireMessages, type MessageKind } from "./lib/inputs.js";
 import { interleave } from "./lib/interleave.js";
 import { cpuMs, fixed, median, ratio, selected, sizeLabel, type Table } from "./lib/report.js";
 import type { WsCopy } from "./lib/ws-copies.js";
+import { wstate } from "./lib/wstate.js";
+
+const { Connection, ConnectionType } = wstate;
 
 export const PARSE_SIZES = [16, 125, 1024, 16 * 1024, 64 * 1024, 1024 * 1024];
 const MAX_MESSAGE = 1024 * 1024;

@@ -13,10 +13,12 @@
  */
 import net from "node:net";
 import { WebSocketServer as WsServer } from "ws";
-import { AcceptConnection, ConnectionType, WSConnection } from "../src/index.js";
-import { createWebSocketServer } from "../src/node/index.js";
 import { serveCommands } from "./lib/child.js";
 import { cpuMs } from "./lib/report.js";
+import { wstate, wstateNode } from "./lib/wstate.js";
+
+const { AcceptConnection, ConnectionType, WSConnection } = wstate;
+const { createWebSocketServer } = wstateNode;
 
 export type ServerKind = "wstate" | "wstate-core" | "ws";
 
