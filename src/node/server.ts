@@ -56,38 +56,10 @@ export interface WebSocketServerEvents {
   error: [error: Error];
 }
 
-/**
- * Header names and values that handshakes carry. The `Request` a connection keeps for its
- * whole life holds these shared strings instead of its own copies from the HTTP parser.
- */
-const COMMON_HEADER_TEXTS: ReadonlyMap<string, string> = new Map(
-  [
-    "host",
-    "upgrade",
-    "connection",
-    "origin",
-    "user-agent",
-    "pragma",
-    "cache-control",
-    "accept-encoding",
-    "accept-language",
-    "sec-websocket-key",
-    "sec-websocket-version",
-    "sec-websocket-extensions",
-    "sec-websocket-protocol",
-    "websocket",
-    "Upgrade",
-    "13",
-    "no-cache",
-    "permessage-deflate; client_max_window_bits",
-  ].map((text) => [text, text]),
-);
-
-/** The request's headers for the engine: names lower-case (as the engine keeps them), common texts shared. */
+/** The request's headers for the engine: names lower-case, as the engine keeps them. */
 function requestHeaders(rawHeaders: readonly string[]): Headers {
-  const shared = (text: string) => COMMON_HEADER_TEXTS.get(text) ?? text;
   const pairs: Array<readonly [string, string]> = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([shared(rawHeaders[i].toLowerCase()), shared(rawHeaders[i + 1])]);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i].toLowerCase(), rawHeaders[i + 1]]);
   return pairs;
 }
 
