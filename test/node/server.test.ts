@@ -16,6 +16,7 @@ import {
   type CloseInfo,
   type NodeWebSocket,
   type WebSocketServer,
+  type WebSocketServerOptions,
 } from "../../src/node/index.js";
 import { afterTest, maskedFrame, next, pattern, randomSplit, rawClient, startServer, startTcpServer, tcp, writeApart } from "./helpers.js";
 
@@ -43,6 +44,27 @@ async function nextConnection(wss: WebSocketServer): Promise<NodeWebSocket> {
   return ws;
 }
 
+/**
+ * A server with `options`, a client that `connect` opens to it, and the server's side of
+ * that connection (listened for before the client connects, so its event cannot pass unseen).
+ */
+async function pairWith<C>(options: Partial<WebSocketServerOptions>, connect: (server: { url: string; port: number }) => Promise<C>) {
+  const { wss, url, port } = await startServer(options);
+  const connection = nextConnection(wss);
+  const client = await connect({ url, port });
+  return { wss, url, client, ws: await connection };
+}
+
+/** A server and a `ws` client open to it: see `pairWith`. */
+function openPair(options: Partial<WebSocketServerOptions> = {}) {
+  return pairWith(options, ({ url }) => wsClient(url));
+}
+
+/** A server and a hand-driven client (`rawClient`) open to it: see `pairWith`. */
+function openRawPair(options: Partial<WebSocketServerOptions> = {}) {
+  return pairWith(options, ({ port }) => rawClient(port));
+}
+
 const SIZES = [0, 1, 125, 126, 65535, 65536, 1024 * 1024];
 
 describe("server against the ws client: messages", () => {
@@ -65,10 +87,7 @@ describe("server against the ws client: messages", () => {
   });
 
   it("hands out text as a string and binary as a Buffer", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { ws, client } = await openPair();
     client.send("héllo");
     expect(await next(ws, "message")).toEqual(["héllo"]);
     client.send(new Uint8Array([1, 2, 3]));
@@ -78,10 +97,7 @@ describe("server against the ws client: messages", () => {
   });
 
   it("assembles fragmented messages, with a ping between fragments", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { ws, client } = await openPair();
     const received: unknown[] = [];
     ws.on("message", (data) => received.push(typeof data === "string" ? data : [...data]));
     client.send("Hel", { fin: false });
@@ -97,10 +113,7 @@ describe("server against the ws client: messages", () => {
   });
 
   it("sends what the application sends: string as text, bytes as binary", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { ws, client } = await openPair();
     expect(ws.send("text")).toBe(true);
     expect(await next(client, "message")).toEqual([Buffer.from("text"), false]);
     ws.send(new Uint16Array([0x0201]));
@@ -113,10 +126,7 @@ describe("server against the ws client: messages", () => {
 
 describe("server: ping and pong", () => {
   it("answers the client's ping by itself and reports it", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { ws, client } = await openPair();
     const pinged = next<[Buffer]>(ws, "ping");
     client.ping(Buffer.from("are you there"));
     const [[payload]] = await Promise.all([next<[Buffer]>(client, "pong"), pinged]);
@@ -125,19 +135,13 @@ describe("server: ping and pong", () => {
   });
 
   it("pings the client and reports its pong", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    await wsClient(url);
-    const ws = await connection;
+    const { ws } = await openPair();
     ws.ping("beat");
     expect((await next<[Buffer]>(ws, "pong"))[0].toString()).toBe("beat");
   });
 
   it("leaves pongs to the application when autoPong is off", async () => {
-    const { wss, port } = await startServer({ autoPong: false });
-    const connection = nextConnection(wss);
-    const client = await rawClient(port);
-    const ws = await connection;
+    const { ws, client } = await openRawPair({ autoPong: false });
     const pinged = next<[Buffer]>(ws, "ping");
     client.socket.write(client.engine.send(new Ping({ payload: Buffer.from("1") })));
     await pinged;
@@ -154,10 +158,7 @@ describe("server: closing", () => {
   }
 
   it("client closes normally: the close is echoed and the server ends TCP", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { wss, ws, client } = await openPair();
     const closing = next<[CloseConnection]>(ws, "closing");
     const closed = closeInfo(ws);
     client.close(1000);
@@ -170,10 +171,7 @@ describe("server: closing", () => {
   });
 
   it("a connection has left wss.clients when its close event comes", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { wss, ws, client } = await openPair();
     expect(wss.clients.has(ws)).toBe(true);
     const member = new Promise<boolean>((resolve) => ws.once("close", () => resolve(wss.clients.has(ws))));
     client.close(1000);
@@ -181,10 +179,7 @@ describe("server: closing", () => {
   });
 
   it("client closes with a reason", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { ws, client } = await openPair();
     const closed = closeInfo(ws);
     client.close(4001, "gone fishing");
     expect(await closed).toEqual({ code: 4001, reason: "gone fishing", wasClean: true });
@@ -193,10 +188,7 @@ describe("server: closing", () => {
   });
 
   it("server closes with a code and reason; the client's answer completes it", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await connection;
+    const { ws, client } = await openPair();
     const closed = closeInfo(ws);
     ws.close(4002, "bye now");
     expect(ws.state).toBe("LOCAL_CLOSING");
@@ -207,19 +199,13 @@ describe("server: closing", () => {
   });
 
   it("refuses an illegal close code with a LocalProtocolError and stays open", async () => {
-    const { wss, url } = await startServer();
-    const connection = nextConnection(wss);
-    await wsClient(url);
-    const ws = await connection;
+    const { ws } = await openPair();
     expect(() => ws.close(1006)).toThrow(/1006/);
     expect(ws.state).toBe("OPEN");
   });
 
   it("fails the connection with 1002 on a protocol error and reports it", async () => {
-    const { wss, port } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await rawClient(port);
-    const ws = await connection;
+    const { ws, client } = await openRawPair();
     const errors: Error[] = [];
     ws.on("error", (error) => errors.push(error));
     const closed = closeInfo(ws);
@@ -233,10 +219,7 @@ describe("server: closing", () => {
   });
 
   it("a protocol error without an error listener does not throw", async () => {
-    const { wss, port } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await rawClient(port);
-    const ws = await connection;
+    const { ws, client } = await openRawPair();
     const closed = closeInfo(ws);
     client.socket.write(maskedFrame(0x1, Buffer.from([0xff])));
     expect((await closed).code).toBe(1007);
@@ -257,10 +240,7 @@ describe("server: closing", () => {
   });
 
   it("destroys the socket when the client never answers the Close (close timeout)", async () => {
-    const { wss, port } = await startServer({ closeTimeout: 100 });
-    const connection = nextConnection(wss);
-    const client = await rawClient(port);
-    const ws = await connection;
+    const { ws, client } = await openRawPair({ closeTimeout: 100 });
     client.socket.removeAllListeners("data"); // reads, never answers
     ws.close(1000, "hello?");
     const info = await closeInfo(ws);
@@ -269,10 +249,7 @@ describe("server: closing", () => {
   });
 
   it("replies to the client's Close only when told, with autoCloseReply off", async () => {
-    const { wss, port } = await startServer({ autoCloseReply: false });
-    const connection = nextConnection(wss);
-    const client = await rawClient(port);
-    const ws = await connection;
+    const { ws, client } = await openRawPair({ autoCloseReply: false });
     const closing = next<[CloseConnection]>(ws, "closing");
     client.socket.write(client.engine.send(new CloseConnection({ code: 4005, reason: "r" })));
     await closing;
@@ -404,11 +381,8 @@ describe("server: handshake", () => {
   });
 
   it("lets handleProtocols choose the subprotocol", async () => {
-    const { wss, url } = await startServer({ handleProtocols: (offered) => (offered.includes("b") ? "b" : null) });
-    const connection = nextConnection(wss);
-    const client = await wsClient(url);
+    const { wss, url, client, ws: first } = await openPair({ handleProtocols: (offered) => (offered.includes("b") ? "b" : null) });
     expect(client.protocol).toBe("");
-    const first = await connection;
     expect(first.protocol).toBeNull();
     const second = nextConnection(wss);
     const chat = wsAttempt(url, ["a", "b"]);
@@ -505,10 +479,7 @@ describe("server: bytes in any split, and bytes with the request", () => {
 
 describe("server: backpressure", () => {
   it("send returns false for a client that does not read, and drain follows once it reads", async () => {
-    const { wss, port } = await startServer();
-    const connection = nextConnection(wss);
-    const client = await rawClient(port);
-    const ws = await connection;
+    const { ws, client } = await openRawPair();
     client.socket.pause();
     const chunk = pattern(64 * 1024);
     let sent = 0;
@@ -606,10 +577,7 @@ describe("server: observing", () => {
 
 describe("server: zero-copy data path", () => {
   it("unmasks a socket chunk where it lies: the message is a view of the chunk read", async () => {
-    const { wss, url } = await startServer();
-    const opened = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await opened;
+    const { ws, client } = await openPair();
     const chunks: Buffer[] = [];
     ws.socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     const sent = pattern(1000);
@@ -621,10 +589,7 @@ describe("server: zero-copy data path", () => {
 
   it("leaves the bytes an observer saw as they came, masked, when it watches bytesIn", async () => {
     const kept: Uint8Array[] = [];
-    const { wss, url } = await startServer({ observe: () => ({ bytesIn: (bytes) => kept.push(bytes) }) });
-    const opened = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await opened;
+    const { ws, client } = await openPair({ observe: () => ({ bytesIn: (bytes) => kept.push(bytes) }) });
     const sent = pattern(1000, 7);
     client.send(sent);
     await next(ws, "message");
@@ -639,10 +604,7 @@ describe("server: zero-copy data path", () => {
 
   it("writes a binary payload after its header without copying it", async () => {
     const written: Uint8Array[] = [];
-    const { wss, url } = await startServer({ observe: () => ({ bytesOut: (bytes) => written.push(bytes) }) });
-    const opened = nextConnection(wss);
-    const client = await wsClient(url);
-    const ws = await opened;
+    const { ws, client } = await openPair({ observe: () => ({ bytesOut: (bytes) => written.push(bytes) }) });
     const payload = pattern(70000, 3);
     const received = next<[Buffer]>(client, "message");
     ws.send(payload);
