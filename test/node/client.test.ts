@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,13 +17,12 @@ import { WSConnection } from "../../src/ws-connection.js";
 import {
   connect,
   ConnectionRejectedError,
-  createWebSocketServer,
   HandshakeTimeoutError,
   type CloseInfo,
   type ConnectOptions,
   type NodeWebSocket,
 } from "../../src/node/index.js";
-import { afterTest, next, pattern, randomSplit, serverFrame, startTcpServer, startWsServer, writeApart } from "./helpers.js";
+import { afterTest, next, pattern, randomSplit, serverFrame, startOnServer, startTcpServer, startWsServer, writeApart } from "./helpers.js";
 
 /** Connects and closes the socket after the test. */
 async function open(url: string, options?: ConnectOptions): Promise<NodeWebSocket> {
@@ -376,18 +375,12 @@ describe.skipIf(!openssl)("wss: TLS both ways", () => {
       "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
     ], { stdio: "ignore" });
     const cert = readFileSync(join(dir, "cert.pem"));
-    const https = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert });
-    const wss = createWebSocketServer({ server: https, allowAnyOrigin: true, perMessageDeflate: true });
-    afterTest(() => new Promise((resolve) => https.close(resolve)));
-    afterTest(() => wss.close());
+    const { wss, port } = await startOnServer(createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert }), { perMessageDeflate: true });
     const requests: Request[] = [];
     wss.on("connection", (ws, request) => {
       requests.push(request);
       ws.on("message", (data) => ws.send(data));
     });
-    https.listen(0, "127.0.0.1");
-    await next(https, "listening");
-    const port = (https.address() as AddressInfo).port;
     const ws = await open(`wss://localhost:${port}/secure`, { tls: { ca: cert, host: "127.0.0.1" }, perMessageDeflate: true });
     ws.send("over TLS");
     expect(await next(ws, "message")).toEqual(["over TLS"]);

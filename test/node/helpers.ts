@@ -3,6 +3,8 @@
  * closed after each test, waiting with generous deadlines, and raw frames.
  */
 import type { EventEmitter } from "node:events";
+import type { Server as HttpServer } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import { connect as tcpConnect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterEach } from "vitest";
 import { WebSocketServer as WsServer } from "ws";
@@ -63,6 +65,19 @@ export async function startServer(options: Partial<WebSocketServerOptions> = {})
   await next(wss, "listening");
   const port = portOf(wss);
   return { wss, url: `ws://127.0.0.1:${port}`, port };
+}
+
+/** A wstate server on the given HTTP(S) server, which listens on its own port; both closed after the test. */
+export async function startOnServer(
+  server: HttpServer | HttpsServer,
+  options: Partial<WebSocketServerOptions> = {},
+): Promise<{ wss: WebSocketServer; port: number }> {
+  const wss = createWebSocketServer({ allowAnyOrigin: true, ...options, server } as WebSocketServerOptions);
+  afterTest(() => new Promise((resolve) => server.close(resolve)));
+  afterTest(() => wss.close());
+  server.listen(0, "127.0.0.1");
+  await next(server, "listening");
+  return { wss, port: portOf(server) };
 }
 
 /** A `ws` server on its own port; closed (terminating its clients) after the test. */

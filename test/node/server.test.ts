@@ -3,7 +3,6 @@
  * package's client and against hand-driven peers, over 127.0.0.1.
  */
 import { createServer as createHttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ConnectionType } from "../../src/constants.js";
@@ -18,7 +17,7 @@ import {
   type WebSocketServer,
   type WebSocketServerOptions,
 } from "../../src/node/index.js";
-import { afterTest, maskedFrame, next, pattern, randomSplit, rawClient, startServer, startTcpServer, tcp, writeApart } from "./helpers.js";
+import { afterTest, maskedFrame, next, pattern, randomSplit, rawClient, startOnServer, startServer, startTcpServer, tcp, writeApart } from "./helpers.js";
 
 /** A `ws` client still connecting; errors ignored, terminated after the test. */
 function wsAttempt(url: string, protocols: string[] = [], options: WebSocket.ClientOptions = {}): WebSocket {
@@ -365,13 +364,8 @@ describe("server: handshake", () => {
   });
 
   it("answers a non-GET upgrade with 405 on an HTTP server", async () => {
-    const http = createHttpServer();
-    const wss = createWebSocketServer({ server: http, allowAnyOrigin: true });
-    afterTest(() => new Promise((resolve) => http.close(resolve)));
-    afterTest(() => wss.close());
-    http.listen(0, "127.0.0.1");
-    await next(http, "listening");
-    const socket = await tcp((http.address() as AddressInfo).port);
+    const { port } = await startOnServer(createHttpServer());
+    const socket = await tcp(port);
     socket.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n");
     let response = "";
     socket.on("data", (chunk) => (response += chunk.toString("latin1")));
@@ -462,12 +456,7 @@ describe("server: bytes in any split, and bytes with the request", () => {
 
   it("HTTP upgrade path: frames that came with the request (head) are not lost", async () => {
     const http = createHttpServer();
-    const wss = createWebSocketServer({ server: http, allowAnyOrigin: true });
-    afterTest(() => new Promise((resolve) => http.close(resolve)));
-    afterTest(() => wss.close());
-    http.listen(0, "127.0.0.1");
-    await next(http, "listening");
-    const port = (http.address() as AddressInfo).port;
+    const { wss, port } = await startOnServer(http);
     let heads = 0;
     http.prependListener("upgrade", (_req, _socket, head: Buffer) => (heads += head.length));
     expect(await exchange(port, wss, (bytes) => [bytes])).toEqual(expected);
