@@ -64,6 +64,17 @@ function openRawPair(options: Partial<WebSocketServerOptions> = {}) {
   return pairWith(options, ({ port }) => rawClient(port));
 }
 
+/** Writes `request` on a new connection to `port`; resolves with all the server answered (as latin1) once it closed. */
+async function answerTo(port: number, request: string | Uint8Array): Promise<string> {
+  const socket = await tcp(port);
+  let response = "";
+  socket.on("data", (chunk) => (response += chunk.toString("latin1")));
+  const closed = next(socket, "close");
+  socket.write(request);
+  await closed;
+  return response;
+}
+
 const SIZES = [0, 1, 125, 126, 65535, 65536, 1024 * 1024];
 
 describe("server against the ws client: messages", () => {
@@ -332,23 +343,14 @@ describe("server: handshake", () => {
 
   it("own HTTP server: a request head that never ends gets 408 after handshakeTimeout", async () => {
     const { port } = await startServer({ handshakeTimeout: 100 });
-    const socket = await tcp(port);
-    let response = "";
-    socket.on("data", (chunk) => (response += chunk.toString("latin1")));
-    const closed = next(socket, "close");
-    socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
-    await closed;
+    const response = await answerTo(port, "GET / HTTP/1.1\r\nHost: x\r\n");
     expect(response).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it("answers a bad request with the engine's status and reports it", async () => {
     const { wss, port } = await startServer();
     const failed = next<[Error]>(wss, "handshakeError");
-    const socket = await tcp(port);
-    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-    let response = "";
-    socket.on("data", (chunk) => (response += chunk.toString("latin1")));
-    await next(socket, "close");
+    const response = await answerTo(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
     expect(response).toMatch(/^HTTP\/1\.1 426 /);
     expect(response).toMatch(/Sec-WebSocket-Version: 13/i);
     expect((await failed)[0]).toBeInstanceOf(RemoteProtocolError);
@@ -365,11 +367,7 @@ describe("server: handshake", () => {
 
   it("answers a non-GET upgrade with 405 on an HTTP server", async () => {
     const { port } = await startOnServer(createHttpServer());
-    const socket = await tcp(port);
-    socket.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n");
-    let response = "";
-    socket.on("data", (chunk) => (response += chunk.toString("latin1")));
-    await next(socket, "close");
+    const response = await answerTo(port, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n");
     expect(response).toMatch(/^HTTP\/1\.1 405 /);
     expect(response).toMatch(/\r\nAllow: GET\r\n/i);
   });
@@ -518,12 +516,8 @@ describe("server: options", () => {
   it("applies checkOrigin on the raw socket path too", async () => {
     const seen: Array<string | null> = [];
     const { port } = await startServer({ allowAnyOrigin: undefined, checkOrigin: (origin) => (seen.push(origin), false) });
-    const socket = await tcp(port);
     const client = new WSConnection(ConnectionType.CLIENT);
-    socket.write(client.send(new Request({ host: "127.0.0.1", target: "/", extraHeaders: [["Origin", "https://x.example"]] })));
-    let response = "";
-    socket.on("data", (chunk) => (response += chunk.toString("latin1")));
-    await next(socket, "close");
+    const response = await answerTo(port, client.send(new Request({ host: "127.0.0.1", target: "/", extraHeaders: [["Origin", "https://x.example"]] })));
     expect(response).toMatch(/^HTTP\/1\.1 403 /);
     expect(seen).toEqual(["https://x.example"]);
   });
