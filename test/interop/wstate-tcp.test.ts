@@ -38,6 +38,13 @@ function types(events: readonly AnyEvent[]): string[] {
 }
 
 describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate server over TCP, fed %s", (feed) => {
+  /** A server, a client open to it, and the server's endpoint of that connection: all fed `feed`. */
+  async function openPair() {
+    const server = await listenWstate(resources, { feed });
+    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
+    return { server, client, peer: await server.nextEndpoint() };
+  }
+
   it("negotiates a subprotocol: the server picks the one it supports from the client's list", async () => {
     const server = await listenWstate(resources, {
       feed,
@@ -65,8 +72,7 @@ describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate s
   });
 
   it("echoes text, binary and empty messages unchanged", async () => {
-    const server = await listenWstate(resources, { feed });
-    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
+    const { client, peer } = await openPair();
     const text = unicodeText(feed === "bytewise" ? 300 : 70_000);
     const binary = randomBytes(feed === "bytewise" ? 300 : 70_000);
 
@@ -84,15 +90,12 @@ describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate s
     expect(firstDifference(echoed.data as Uint8Array, binary)).toBeNull();
     expect(await client.nextMessage()).toEqual({ kind: "binary", data: new Uint8Array(0) });
 
-    const peer = server.endpoints[0];
     await closeCleanly(client);
     expectNoErrors(client, peer);
   });
 
   it("carries fragmented messages: the receiver sees each fragment end and the message end", async () => {
-    const server = await listenWstate(resources, { feed });
-    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
-    const peer = await server.nextEndpoint();
+    const { client, peer } = await openPair();
 
     client.send(new TextMessage({ data: "héllo ", messageFinished: false }));
     client.send(new TextMessage({ data: "", messageFinished: false }));
@@ -119,9 +122,7 @@ describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate s
   });
 
   it("answers pings with pongs carrying the same payload, both ways", async () => {
-    const server = await listenWstate(resources, { feed });
-    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
-    const peer = await server.nextEndpoint();
+    const { client, peer } = await openPair();
 
     client.send(new Ping({ payload: encoder.encode("from client") }));
     expect((await client.nextOf("Pong")).payload).toEqual(encoder.encode("from client"));
@@ -134,9 +135,7 @@ describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate s
   });
 
   it("closes from the client: the server sees the code and reason and replies; both end CLOSED", async () => {
-    const server = await listenWstate(resources, { feed });
-    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
-    const peer = await server.nextEndpoint();
+    const { client, peer } = await openPair();
 
     const reply = await closeCleanly(client, 4000, "bye ✓");
     expect(reply).toMatchObject({ code: 4000, reason: "bye ✓" });
@@ -148,9 +147,7 @@ describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate s
   });
 
   it("closes from the server, and with no code at all (1005)", async () => {
-    const server = await listenWstate(resources, { feed });
-    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
-    const peer = await server.nextEndpoint();
+    const { server, client, peer } = await openPair();
 
     const reply = await closeCleanly(peer, 1001, "going away");
     expect(reply).toMatchObject({ code: 1001, reason: "going away" });
@@ -164,9 +161,7 @@ describe.each<Feed>(["whole", "random", "bytewise"])("wstate client ↔ wstate s
   });
 
   it("reports an EOF without a Close as 1006 on the other side", async () => {
-    const server = await listenWstate(resources, { feed });
-    const { endpoint: client } = await openWstate(resources, server.port, {}, { feed });
-    const peer = await server.nextEndpoint();
+    const { client, peer } = await openPair();
     client.abort();
     expect(await peer.nextOf("CloseConnection")).toMatchObject({ code: 1006 });
     expect(peer.ws.state).toBe(ConnectionState.CLOSED);
