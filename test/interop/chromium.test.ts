@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AcceptConnection,
   BytesMessage,
@@ -26,20 +26,19 @@ import {
 } from "../../src/index.js";
 import {
   LOOPBACK,
-  Resources,
   closeCleanly,
   compressibleBytes,
   firstDifference,
   listenWstate,
   randomBytes,
   unicodeText,
+  useResources,
   type WstateEndpoint,
 } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
-const resources = new Resources();
-afterEach(() => resources.run());
+const resources = useResources();
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
