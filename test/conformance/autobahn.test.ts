@@ -27,7 +27,7 @@ describe.skipIf(cases === null)("the verdicts do not depend on how the peer's in
   const sections = [...new Set((cases ?? []).map((spec) => spec.section))];
   for (const role of ROLES) {
     for (const section of sections) {
-      it(`wstate as ${role}, section ${section}: every segment whole, in random pieces, and byte by byte (cases up to 4 KiB)`, () => {
+      it(`wstate as ${role}, section ${section}: every segment whole, in random pieces, and byte by byte (cases up to 4 KiB)${role === "server" ? ", also unmasking in place" : ""}`, () => {
         const random = seededRandom(section);
         for (const spec of (cases ?? []).filter((c) => c.section === section)) {
           const whole = runCase(spec, { role });
@@ -35,6 +35,13 @@ describe.skipIf(cases === null)("the verdicts do not depend on how the peer's in
           for (const split of splits) {
             const chunked = runCase(spec, { role, split });
             expect(observable(chunked), `${describeResult(whole)}\n--- chunked:\n${describeResult(chunked)}`).toEqual(observable(whole));
+          }
+          // A server that unmasks its input in place (as wstate/node does) behaves the same.
+          if (role === "server") {
+            for (const split of [undefined, ...splits]) {
+              const inPlace = runCase(spec, { role, split, peerOptions: { unmaskInPlace: true } });
+              expect(observable(inPlace), `${describeResult(whole)}\n--- unmasked in place:\n${describeResult(inPlace)}`).toEqual(observable(whole));
+            }
           }
         }
       });
