@@ -49,6 +49,7 @@ export {
 } from "./events.js";
 export { Extension, NO_RSV, type FrameContext, type HookFailure, type RsvBits } from "./extensions/extension.js";
 export {
+  DEFAULT_COMPRESSION_LEVEL,
   DEFAULT_COMPRESSION_THRESHOLD,
   PerMessageDeflate,
   type PerMessageDeflateOptions,

@@ -27,8 +27,6 @@ import { CloseReason } from "../constants.js";
 const TRAILER = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 const EMPTY = new Uint8Array(0);
 const NO_HASH_TABLE = new Uint16Array(0);
-/** zlib's default compression level (6), the one ws and wsproto use. */
-const DEFAULT_LEVEL = -1;
 const DEFAULT_MEM_LEVEL = 8;
 const DEFLATED = 8;
 /**
@@ -208,11 +206,13 @@ export class MessageInflater {
  */
 export class MessageDeflater {
   readonly #windowBits: number;
+  readonly #level: number;
   #stream: ZStream | null = null;
 
-  /** `windowBits`: 9–15. */
-  constructor(windowBits: number) {
+  /** `windowBits`: 9–15; `level`: zlib's compression level, 0–9 (6 unless given). */
+  constructor(windowBits: number, level = 6) {
     this.#windowBits = windowBits;
+    this.#level = level;
   }
 
   /** Compresses one frame's payload; `fin` = this frame ends the message. */
@@ -258,9 +258,9 @@ export class MessageDeflater {
 
   #open(): ZStream {
     const stream = new ZStream();
-    // The window size was validated during negotiation, so this cannot fail.
+    // Window and level were validated (negotiation, options), so this cannot fail.
     // legacyHash: zlib's own hash, so the output is byte-identical to zlib's (as fast here).
-    zlibDeflateInit2(stream, DEFAULT_LEVEL, DEFLATED, -this.#windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, true);
+    zlibDeflateInit2(stream, this.#level, DEFLATED, -this.#windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, true);
     return stream;
   }
 }

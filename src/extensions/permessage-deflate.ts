@@ -40,10 +40,19 @@ export interface PerMessageDeflateOptions {
    * `compress` option (`FrameContext.outboundCompress`) overrides this. Default 1024.
    */
   readonly threshold?: number;
+  /**
+   * zlib's compression level for what this side sends: 0 (stored, no compression) to 9
+   * (smallest, slowest). Default 6, zlib's default and `ws`'s. Lower levels trade a
+   * little size for time: on JSON-like text, level 3 takes about half the time of 6 for
+   * nearly the same size (measured with pako on Node 20).
+   */
+  readonly compressionLevel?: number;
 }
 
 /** The default of {@link PerMessageDeflateOptions.threshold}, in bytes (the same as `ws`). */
 export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
+/** The default of {@link PerMessageDeflateOptions.compressionLevel}: zlib's own default. */
+export const DEFAULT_COMPRESSION_LEVEL = 6;
 
 const RSV1_OWNED: RsvBits = Object.freeze({ rsv1: true, rsv2: false, rsv3: false });
 
@@ -99,6 +108,7 @@ export class PerMessageDeflate extends Extension {
 
   readonly #preferences: DeflatePreferences;
   readonly #threshold: number;
+  readonly #level: number;
   #params: DeflateParams;
   #enabled = false;
 
@@ -132,6 +142,11 @@ export class PerMessageDeflate extends Extension {
       );
     }
     this.#threshold = threshold;
+    const level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL;
+    if (!Number.isInteger(level) || level < 0 || level > 9) {
+      throw new LocalProtocolError(`PerMessageDeflate: compressionLevel must be an integer from 0 to 9, got ${String(level)}`);
+    }
+    this.#level = level;
     this.#params = {
       clientNoContextTakeover: this.#preferences.clientNoContextTakeover,
       clientMaxWindowBits: this.#preferences.clientMaxWindowBits ?? MAX_WINDOW_BITS,
@@ -229,6 +244,7 @@ export class PerMessageDeflate extends Extension {
     if (!this.#outboundMessageCompressed) return [rsv, data];
     const deflater = (this.#deflater ??= new MessageDeflater(
       ctx.client ? this.#params.clientMaxWindowBits : this.#params.serverMaxWindowBits,
+      this.#level,
     ));
     const payload = deflater.compress(data, fin);
     if (fin) {

@@ -150,8 +150,10 @@ const deflateOptions = fc.option(
       clientNoContextTakeover: fc.boolean(),
       serverNoContextTakeover: fc.boolean(),
       threshold: fc.constantFrom(0, 16, 1024),
+      compressionLevel: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
     }),
     serverThreshold: fc.constantFrom(0, 16, 1024),
+    serverLevel: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
   }),
   { nil: null },
 );
@@ -213,7 +215,7 @@ describe("a client and a server Connection", () => {
         fc.record({ clientCloses: fc.boolean(), code: fc.constantFrom(...VALID_CLOSE_CODES), reason: unicodeText(20) }),
         fc.integer(),
         (deflate, toServer, toClient, cuts, close, seed) => {
-          const negotiated = deflate === null ? null : negotiate(deflate.client, { threshold: deflate.serverThreshold });
+          const negotiated = deflate === null ? null : negotiate(deflate.client, { threshold: deflate.serverThreshold, compressionLevel: deflate.serverLevel });
           const client = watchedConnection(true, { extensions: negotiated ? [negotiated.client] : [], randomFill: seededFill(seed) }).connection;
           const server = watchedConnection(false, { extensions: negotiated ? [negotiated.server] : [] }).connection;
 
@@ -257,7 +259,7 @@ describe("a client and a server Connection", () => {
     // The same sends, encoded once, fed to three receivers negotiated alike.
     fc.assert(
       fc.property(deflateOptions, fc.array(sendItem, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 8 }), (deflate, sends, cuts) => {
-        const make = () => (deflate === null ? null : negotiate(deflate.client, { threshold: deflate.serverThreshold }));
+        const make = () => (deflate === null ? null : negotiate(deflate.client, { threshold: deflate.serverThreshold, compressionLevel: deflate.serverLevel }));
         const sender = make();
         const client = watchedConnection(true, { extensions: sender ? [sender.client] : [] }).connection;
         const wire = sendAll(client, sends);

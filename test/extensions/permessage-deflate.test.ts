@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { deflateRaw } from "pako";
+import { constants as zlibConstants, deflateRawSync } from "node:zlib";
 import { concatBytes } from "../../src/bytes.js";
 import { Opcode } from "../../src/constants.js";
-import { PerMessageDeflate, DEFAULT_COMPRESSION_THRESHOLD } from "../../src/extensions/permessage-deflate.js";
+import { PerMessageDeflate, DEFAULT_COMPRESSION_LEVEL, DEFAULT_COMPRESSION_THRESHOLD } from "../../src/extensions/permessage-deflate.js";
 import { thousandRandomBytes } from "../connection/compression-rows.js";
 import {
   byteByByte,
@@ -595,5 +596,32 @@ describe("threshold and per-message compress", () => {
     const ext = pmd();
     const [rsv] = ext.frameOutbound({ client: false, inboundBudget: 0 }, BINARY, { rsv1: false, rsv2: true, rsv3: true }, new Uint8Array(2000), true);
     expect(rsv).toEqual({ rsv1: true, rsv2: true, rsv3: true });
+  });
+});
+
+describe("compressionLevel", () => {
+  const text = utf8(Array.from({ length: 400 }, (_, i) => `{"id":${i},"name":"user${i}","tags":["a","b"]}`).join(","));
+  const compressed = (level: number | undefined) => send(enabledServer({ threshold: 0, compressionLevel: level }), [{ opcode: TEXT, fragments: [text] }])[0];
+
+  it(`defaults to zlib's level ${DEFAULT_COMPRESSION_LEVEL}`, () => {
+    expect(hex(compressed(undefined).payload)).toBe(hex(compressed(DEFAULT_COMPRESSION_LEVEL).payload));
+  });
+
+  it("level 0 stores: native zlib's stored blocks, byte for byte", () => {
+    const out = deflateRawSync(text, { level: 0, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    expect(hex(compressed(0).payload)).toBe(hex(out.subarray(0, out.length - 4))); // without 00 00 ff ff
+  });
+
+  it("each level reaches zlib: 1, 6 and 9 make different output, all compressed, all inflating back", () => {
+    const frames = [1, 6, 9].map((level) => compressed(level));
+    expect(new Set(frames.map((frame) => hex(frame.payload))).size).toBe(3);
+    for (const frame of frames) expect(frame.payload.length).toBeLessThan(text.length / 4);
+    for (const frame of frames) expect(texts(receive(enabledServer(), [frame]))).toEqual([new TextDecoder().decode(text)]);
+  });
+
+  it.each([[-1], [10], [1.5], ["6"], [Number.NaN]])("refuses %s", (level) => {
+    expect(() => new PerMessageDeflate({ compressionLevel: level as number })).toThrow(
+      /compressionLevel must be an integer from 0 to 9/,
+    );
   });
 });
