@@ -31,6 +31,13 @@ export type { Listener } from "./listeners.js";
 /** Events a `Connection` produces. */
 export type ConnectionEvent = TextMessage | BytesMessage | Ping | Pong | CloseConnection;
 
+/** A BytesMessage's data, checked. */
+function binaryData(event: BytesMessage): Uint8Array {
+  const data = event.data;
+  if (!(data instanceof Uint8Array)) throw new LocalProtocolError("BytesMessage.data must be a Uint8Array; use TextMessage for text.");
+  return data;
+}
+
 
 /** Options of {@link Connection}. The limits are described in the README. */
 export interface ConnectionOptions extends Partial<FrameLimits> {
@@ -196,7 +203,10 @@ export class Connection {
    * state or is malformed; the message says what to do instead.
    */
   send(event: Event): Uint8Array {
-    return this.#send(event, false) as Uint8Array;
+    const moving = this.#lifecycle.authorize(sendEventType(event), event);
+    const bytes = this.#encode(event);
+    if (moving !== null) this.#lifecycle.move(moving);
+    return bytes;
   }
 
   /**
@@ -215,45 +225,41 @@ export class Connection {
    * ```
    */
   sendParts(event: Event): Uint8Array[] {
-    const bytes = this.#send(event, true);
-    return bytes instanceof Uint8Array ? [bytes] : bytes;
+    const moving = this.#lifecycle.authorize(sendEventType(event), event);
+    let parts: Uint8Array[];
+    if (event.type === "BytesMessage") {
+      const { messageFinished, compress } = event as BytesMessage;
+      parts = this.#frames.encodeBinaryParts(binaryData(event as BytesMessage), this.#lifecycle.sending, messageFinished, compress);
+    } else {
+      parts = [this.#encode(event)];
+    }
+    if (moving !== null) this.#lifecycle.move(moving);
+    return parts;
   }
 
-  #send(event: Event, parts: boolean): Uint8Array | Uint8Array[] {
-    const moving = this.#lifecycle.authorize(sendEventType(event), event);
+  /** The frame for an event the lifecycle allows now. */
+  #encode(event: Event): Uint8Array {
     const frames = this.#frames;
-    let bytes: Uint8Array | Uint8Array[];
     switch (event.type) {
-      case "TextMessage": {
-        const data = (event as TextMessage).data;
-        if (typeof data !== "string") throw new LocalProtocolError("TextMessage.data must be a string; use BytesMessage for bytes.");
-        bytes = frames.encodeData(data, this.#lifecycle.sending, (event as TextMessage).messageFinished, (event as TextMessage).compress);
-        break;
-      }
       case "BytesMessage": {
-        const { data, messageFinished, compress } = event as BytesMessage;
-        if (!(data instanceof Uint8Array)) throw new LocalProtocolError("BytesMessage.data must be a Uint8Array; use TextMessage for text.");
-        const continuation = this.#lifecycle.sending;
-        bytes = parts
-          ? frames.encodeBinaryParts(data, continuation, messageFinished, compress)
-          : frames.encodeData(data, continuation, messageFinished, compress);
-        break;
+        const { messageFinished, compress } = event as BytesMessage;
+        return frames.encodeData(binaryData(event as BytesMessage), this.#lifecycle.sending, messageFinished, compress);
+      }
+      case "TextMessage": {
+        const { data, messageFinished, compress } = event as TextMessage;
+        if (typeof data !== "string") throw new LocalProtocolError("TextMessage.data must be a string; use BytesMessage for bytes.");
+        return frames.encodeData(data, this.#lifecycle.sending, messageFinished, compress);
       }
       case "Ping":
-        bytes = frames.encodePing((event as Ping).payload);
-        break;
+        return frames.encodePing((event as Ping).payload);
       case "Pong":
-        bytes = frames.encodePong((event as Pong).payload);
-        break;
+        return frames.encodePong((event as Pong).payload);
       case "CloseConnection":
-        bytes = frames.encodeClose((event as CloseConnection).code, (event as CloseConnection).reason);
-        break;
+        return frames.encodeClose((event as CloseConnection).code, (event as CloseConnection).reason);
       default:
         // The machine allowed a handshake event here: that is WSConnection's business.
         throw new LocalProtocolError(`Event ${event.type} cannot be sent on a Connection: the handshake is WSConnection's.`);
     }
-    if (moving !== null) this.#lifecycle.move(moving);
-    return bytes;
   }
 
   #nextEvent(): ConnectionEvent | null {

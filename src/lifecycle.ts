@@ -20,7 +20,18 @@ import type { AnyEvent, Event } from "./events.js";
 export function sendEventType(event: Event): ConnectionMachineEventType | null {
   if (event === null || typeof event !== "object") return null;
   const e = event as AnyEvent;
+  // Data events first: they are sent far more often, and the cases are tried in order.
   switch (e.type) {
+    case "BytesMessage":
+      return e.messageFinished ? "SEND_BINARY" : "SEND_BINARY_FRAGMENT";
+    case "TextMessage":
+      return e.messageFinished ? "SEND_TEXT" : "SEND_TEXT_FRAGMENT";
+    case "Ping":
+      return "SEND_PING";
+    case "Pong":
+      return "SEND_PONG";
+    case "CloseConnection":
+      return "SEND_CLOSE";
     case "Request":
       return "SEND_REQUEST";
     case "AcceptConnection":
@@ -29,16 +40,6 @@ export function sendEventType(event: Event): ConnectionMachineEventType | null {
       return e.hasBody ? "SEND_REJECT_WITH_BODY" : "SEND_REJECT";
     case "RejectData":
       return e.bodyFinished ? "SEND_REJECT_DATA_END" : "SEND_REJECT_DATA";
-    case "TextMessage":
-      return e.messageFinished ? "SEND_TEXT" : "SEND_TEXT_FRAGMENT";
-    case "BytesMessage":
-      return e.messageFinished ? "SEND_BINARY" : "SEND_BINARY_FRAGMENT";
-    case "Ping":
-      return "SEND_PING";
-    case "Pong":
-      return "SEND_PONG";
-    case "CloseConnection":
-      return "SEND_CLOSE";
     default:
       return null;
   }

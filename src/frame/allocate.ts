@@ -10,8 +10,11 @@
 
 /** Bigger arrays are allocated on their own. */
 const POOLED_MAX = 2048;
-/** V8 keeps typed arrays up to this size on its heap (`typed_array_max_size_in_heap`). */
-const ON_HEAP_MAX = 64;
+/**
+ * V8 keeps typed arrays up to this size on its heap (`typed_array_max_size_in_heap`). Such
+ * an array must not be asked for its `.buffer` (nor `subarray`'d): that moves it off-heap.
+ */
+export const ON_HEAP_MAX = 64;
 const SLAB_SIZE = 16 * 1024;
 
 let slab = new ArrayBuffer(0);

@@ -6,15 +6,13 @@
 import { Opcode } from "../constants.js";
 import { LocalProtocolError } from "../errors.js";
 import { NO_RSV, type Extension, type FrameContext } from "../extensions/extension.js";
-import { allocateBytes } from "./allocate.js";
+import { allocateBytes, ON_HEAP_MAX } from "./allocate.js";
 import { MAX_CONTROL_PAYLOAD, rsvValue } from "./frame-format.js";
 import { maskInto } from "./mask.js";
 import type { MaskKeySource } from "./mask-keys.js";
 import { isWellFormedText } from "./utf8.js";
 
 const TWO_POW_32 = 2 ** 32;
-/** Texts up to this many UTF-16 units are written unit by unit: their frame stays on V8's heap (≤ 64 bytes). */
-const SHORT_TEXT_MAX = 58;
 /** Texts up to this many UTF-16 units are tried as ASCII without a look first. */
 const ASCII_TEXT_MAX = 1024;
 /** Texts whose UTF-8 form surely fits are encoded into one reused buffer, then copied. */
@@ -123,7 +121,7 @@ export class FrameEncoder {
       // ASCII is tried first (it is well-formed, and one byte a unit): no check, no copy.
       const length = text.length;
       const frame =
-        length <= SHORT_TEXT_MAX
+        length + (this.#client ? 6 : 2) <= ON_HEAP_MAX
           ? this.#shortAsciiFrame(opcode, text, fin)
           : length <= ASCII_TEXT_MAX || !NON_ASCII.test(text.slice(0, ASCII_PROBE))
             ? this.#asciiFrame(opcode, text, fin)
@@ -154,8 +152,9 @@ export class FrameEncoder {
   #asciiFrame(opcode: number, text: string, fin: boolean): Uint8Array | null {
     const length = text.length;
     const payloadStart = this.#payloadStart(length);
-    const frame = allocateBytes(payloadStart + length);
-    const payload = frame.subarray(payloadStart);
+    const frame = allocateBytes(payloadStart + length); // over ON_HEAP_MAX: its buffer may be asked for
+    // A view made directly costs less than `subarray` (no species lookup).
+    const payload = new Uint8Array(frame.buffer, frame.byteOffset + payloadStart, length);
     const { read, written } = utf8Encoder.encodeInto(text, payload);
     // Each UTF-16 unit became one byte, and all fit, only if every one is ASCII.
     if (read !== length || written !== length) return null;

@@ -64,9 +64,10 @@ describe("FrameEncoder: server frames (golden vectors, behavior spec §7.1)", ()
     expect(new TextDecoder().decode(frame.subarray(10))).toBe(long);
   });
 
-  // Each path: unit by unit (≤ 58), encodeInto in place (≤ 1024, or ASCII-looking), the
-  // reused buffer, and on its own; ASCII and not, with the non-ASCII unit first and last.
-  it.each([0, 1, 58, 59, 125, 1024, 1025, 21845, 70000])("encodes a %i-unit text alike on every path, both roles", (length) => {
+  // Each path: unit by unit (frame ≤ 64 bytes: 58 units for a client, 62 for a server),
+  // encodeInto in place (≤ 1024, or ASCII-looking), the reused buffer, and on its own;
+  // ASCII and not, with the non-ASCII unit first and last.
+  it.each([0, 1, 58, 59, 62, 63, 125, 1024, 1025, 21845, 70000])("encodes a %i-unit text alike on every path, both roles", (length) => {
     const variants = length === 0 ? [""] : ["a".repeat(length), "é" + "a".repeat(length - 1), "a".repeat(length - 1) + "é"];
     for (const text of variants) {
       const bytes = utf8(text);
