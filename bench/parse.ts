@@ -8,7 +8,8 @@
  * side joins them (what an application must do); ws joins them itself. ws delivers text
  * as a validated Buffer, so its callback calls `toString()` (wstate's text is already a
  * string). Both validate UTF-8 and enforce a 1 MiB message limit. wstate runs with
- * `unmaskInPlace` (ws's receiver always unmasks in place) and, for comparison, without.
+ * `unmaskInPlace` and Node's allocator, as the Node adapter runs it (ws's receiver always
+ * unmasks in place), and, for comparison, with its defaults.
  *
  *   npx tsx bench/index.ts parse        (ROUNDS=7 by default)
  */
@@ -17,7 +18,7 @@ import { freshChunks, wireMessages, type MessageKind } from "./lib/inputs.js";
 import { interleave } from "./lib/interleave.js";
 import { cpuMs, fixed, median, ratio, selected, sizeLabel, type Table } from "./lib/report.js";
 import type { WsCopy } from "./lib/ws-copies.js";
-import { wstate } from "./lib/wstate.js";
+import { allocateUnsafe, wstate } from "./lib/wstate.js";
 
 const { Connection, ConnectionType } = wstate;
 
@@ -41,9 +42,12 @@ interface Sink {
 /** One implementation set up for one case: parses the chunks, delivers to the sink. */
 type Parser = (chunks: Buffer[]) => void;
 
-function wstateParser(role: Role, sink: Sink, unmaskInPlace: boolean): Parser {
+function wstateParser(role: Role, sink: Sink, asAdapter: boolean): Parser {
   const type = role === "server" ? ConnectionType.SERVER : ConnectionType.CLIENT;
-  const connection = new Connection(type, { maxMessageSize: MAX_MESSAGE, unmaskInPlace });
+  const connection = new Connection(
+    type,
+    asAdapter ? { maxMessageSize: MAX_MESSAGE, unmaskInPlace: true, allocate: allocateUnsafe } : { maxMessageSize: MAX_MESSAGE },
+  );
   const deliver = (message: string | Uint8Array) => {
     sink.messages++;
     sink.units += message.length;
@@ -166,8 +170,8 @@ export async function parseBenchmark(ws: readonly WsCopy[], rounds: number): Pro
     rows,
     notes: [
       "server = parses masked frames (from a client); client = parses unmasked frames.",
-      "wstate runs with unmaskInPlace, as the Node adapter does: like ws's receiver it unmasks the given chunks where they lie (each pass gets fresh copies, for every contender).",
-      `${COPYING}: the default, which never changes the caller's bytes (server role: each masked payload is copied out).`,
+      "wstate runs as the Node adapter runs it: unmaskInPlace (like ws's receiver it unmasks the given chunks where they lie; each pass gets fresh copies, for every contender) and Buffer.allocUnsafe for copies over 2 KiB.",
+      `${COPYING}: the defaults, which never change the caller's bytes (server role: each masked payload is copied out into zero-filled memory).`,
       "fed: the wire bytes in 64 KiB chunks, or as one buffer (a pass is ~1 MiB of frames, ≥ 4 messages).",
       "Time is the process's CPU time (user + system, GC threads included), so other load on the machine matters less.",
       "Timed: feeding + delivery of each whole message to a callback (text as a validated string, binary as one array).",

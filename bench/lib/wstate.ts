@@ -25,3 +25,5 @@ if (process.env.WSTATE_BENCH_BUILT !== "1") {
 export const wstate: typeof Wstate = await import(new URL("dist/src/index.js", ROOT).href);
 /** The Node adapter (`wstate/node`), from dist/. */
 export const wstateNode: typeof WstateNode = await import(new URL("dist/src/node/index.js", ROOT).href);
+/** The allocator wstate/node gives its engines (src/node/options.ts): Node's, not zero-filled. */
+export const allocateUnsafe = (size: number): Uint8Array => Buffer.allocUnsafe(size);

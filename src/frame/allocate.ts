@@ -6,7 +6,17 @@
  * a shared 16 KiB slab, as Node's `Buffer.allocUnsafe` does with its pool: each array is
  * a view of its own fresh (zeroed) region, never reused, so nothing stale is ever exposed;
  * like a pooled Buffer, a view keeps its slab alive and its `.buffer` is the whole slab.
+ * Bigger arrays may come from the caller's {@link Allocator} instead (the Node adapter's
+ * is `Buffer.allocUnsafe`).
  */
+import { LocalProtocolError } from "../errors.js";
+import { describeValue } from "./describe-value.js";
+
+/**
+ * Makes a `Uint8Array` of exactly `size` bytes whose content need not be zeroed: wstate
+ * writes every byte of an array it allocates before handing it out.
+ */
+export type Allocator = (size: number) => Uint8Array;
 
 /** Bigger arrays are allocated on their own. */
 const POOLED_MAX = 2048;
@@ -63,4 +73,26 @@ export function scratchBytes(size: number, alignAs = 0): Uint8Array | null {
   if (size > SCRATCH_SIZE) return null;
   scratch ??= new ArrayBuffer(SCRATCH_SIZE + 4);
   return new Uint8Array(scratch, alignAs, size);
+}
+
+/**
+ * {@link allocateBytes}, except that arrays over the slab's limit come from `large` when
+ * one is given: fresh zero-filled memory costs a zero-fill and, for large arrays, a page
+ * fault per 4 KiB on first write (measured on Node 20: ~0.6 ms for a 1 MiB frame, against
+ * ~0.05 ms from `Buffer.allocUnsafe`).
+ *
+ * @throws LocalProtocolError when `large` returns anything but a Uint8Array of `size` bytes.
+ * @example
+ * ```ts
+ * const frame = allocateWith((size) => Buffer.allocUnsafe(size), 70_000);
+ * ```
+ */
+export function allocateWith(large: Allocator | undefined, size: number, alignAs = 0): Uint8Array {
+  if (large === undefined || size <= POOLED_MAX) return allocateBytes(size, alignAs);
+  const bytes = large(size);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== size) {
+    const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : describeValue(bytes);
+    throw new LocalProtocolError(`The allocate option must return a Uint8Array of the size asked (${size} bytes); got ${got}.`);
+  }
+  return bytes;
 }

@@ -10,7 +10,7 @@
  */
 import { CloseReason, Opcode } from "../constants.js";
 import type { Extension, FrameContext } from "../extensions/extension.js";
-import { allocateBytes, scratchBytes } from "./allocate.js";
+import { allocateWith, scratchBytes, type Allocator } from "./allocate.js";
 import { ByteQueue } from "./byte-queue.js";
 import { MAX_CONTROL_PAYLOAD, RSV_BITS, rsvValue } from "./frame-format.js";
 import { maskInto } from "./mask.js";
@@ -59,6 +59,8 @@ export interface FrameDecoderOptions {
   readonly maxFrameSize: number;
   /** Masked payloads lying within one received chunk are unmasked there and handed out as views. */
   readonly unmaskInPlace?: boolean;
+  /** Where large payload copies are allocated (see `allocateWith`); default zero-filled arrays. */
+  readonly allocate?: Allocator;
 }
 
 /**
@@ -80,6 +82,7 @@ export class FrameDecoder {
   readonly #context: FrameContext;
   readonly #maxFrameSize: number;
   readonly #unmaskInPlace: boolean;
+  readonly #allocate: Allocator | undefined;
 
   #state = READ_INFO;
   #fin = false;
@@ -109,6 +112,7 @@ export class FrameDecoder {
     this.#context = options.context;
     this.#maxFrameSize = options.maxFrameSize;
     this.#unmaskInPlace = options.unmaskInPlace === true;
+    this.#allocate = options.allocate;
   }
 
   /** The current frame's opcode. */
@@ -302,7 +306,7 @@ export class FrameDecoder {
       const alignment = queue.alignment;
       payload =
         (this.transientPayload && this.#extensions.length === 0 && scratchBytes(count, alignment)) ||
-        allocateBytes(count, alignment);
+        allocateWith(this.#allocate, count, alignment);
       const key = this.#maskIsZero ? null : this.#maskKey();
       for (let done = 0; done < count; ) {
         const piece = queue.takeView(Math.min(count - done, queue.contiguous));
@@ -356,7 +360,7 @@ export class FrameDecoder {
         return null;
       }
       if (result !== null && result.length > 0) {
-        const joined = allocateBytes(payload.length + result.length);
+        const joined = allocateWith(this.#allocate, payload.length + result.length);
         joined.set(payload);
         joined.set(result, payload.length);
         payload = joined;

@@ -6,7 +6,7 @@
 import { Opcode } from "../constants.js";
 import { LocalProtocolError } from "../errors.js";
 import { NO_RSV, type Extension, type FrameContext } from "../extensions/extension.js";
-import { allocateBytes, ON_HEAP_MAX } from "./allocate.js";
+import { allocateBytes, allocateWith, ON_HEAP_MAX, type Allocator } from "./allocate.js";
 import { MAX_CONTROL_PAYLOAD, rsvValue } from "./frame-format.js";
 import { maskInto } from "./mask.js";
 import type { MaskKeySource } from "./mask-keys.js";
@@ -40,6 +40,8 @@ export interface FrameEncoderOptions {
   readonly context: FrameContext;
   /** Where masking keys come from (client only). */
   readonly maskKeys: MaskKeySource;
+  /** Where large frames are allocated (see `allocateWith`); default zero-filled arrays. */
+  readonly allocate?: Allocator;
 }
 
 /**
@@ -57,12 +59,14 @@ export class FrameEncoder {
   readonly #extensions: readonly Extension[];
   readonly #context: FrameContext;
   readonly #maskKeys: MaskKeySource;
+  readonly #allocate: Allocator | undefined;
 
   constructor(options: FrameEncoderOptions) {
     this.#client = options.client;
     this.#extensions = options.extensions;
     this.#context = options.context;
     this.#maskKeys = options.maskKeys;
+    this.#allocate = options.allocate;
   }
 
   /**
@@ -152,7 +156,7 @@ export class FrameEncoder {
   #asciiFrame(opcode: number, text: string, fin: boolean): Uint8Array | null {
     const length = text.length;
     const payloadStart = this.#payloadStart(length);
-    const frame = allocateBytes(payloadStart + length); // over ON_HEAP_MAX: its buffer may be asked for
+    const frame = allocateWith(this.#allocate, payloadStart + length); // over ON_HEAP_MAX: its buffer may be asked for
     // A view made directly costs less than `subarray` (no species lookup).
     const payload = new Uint8Array(frame.buffer, frame.byteOffset + payloadStart, length);
     const { read, written } = utf8Encoder.encodeInto(text, payload);
@@ -198,7 +202,7 @@ export class FrameEncoder {
     const payloadStart = this.#payloadStart(length);
     // A client masks the payload into place: align it as the source is, for word-wise XOR.
     const alignAs = this.#client ? (payload.byteOffset - payloadStart) & 3 : 0;
-    const frame = allocateBytes(payloadStart + length, alignAs);
+    const frame = allocateWith(this.#allocate, payloadStart + length, alignAs);
     this.#writeHeader(frame, opcode, rsv, fin, length, payloadStart);
     if (this.#client) maskInto(payload, frame, payloadStart, maskKey, 0);
     else frame.set(payload, payloadStart);

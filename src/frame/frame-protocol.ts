@@ -9,6 +9,7 @@ import { LocalProtocolError } from "../errors.js";
 import { BytesMessage, CloseConnection, Ping, Pong, TextMessage } from "../events.js";
 import type { Extension, FrameContext } from "../extensions/extension.js";
 import { encodeClosePayload, parseClosePayload } from "./close-payload.js";
+import type { Allocator } from "./allocate.js";
 import { describeValue } from "./describe-value.js";
 import { DecodeStatus, FrameDecoder } from "./frame-decoder.js";
 import { FrameEncoder } from "./frame-encoder.js";
@@ -31,6 +32,8 @@ export interface FrameProtocolOptions extends Partial<FrameLimits> {
   randomFill?: RandomFill;
   /** Received bytes may be unmasked in place and handed out as payload views (see `ConnectionOptions`). */
   unmaskInPlace?: boolean;
+  /** Where large frames and payload copies are allocated (see `ConnectionOptions`). */
+  allocate?: Allocator;
 }
 
 /** An event the receive path yields. */
@@ -96,15 +99,18 @@ export class FrameProtocol {
 
   /**
    * @throws TypeError / RangeError for invalid options (see `resolveLimits`), a
-   *   non-boolean `client` or a `randomFill` that is not a function.
+   *   non-boolean `client`, or a `randomFill` or `allocate` that is not a function.
    */
   constructor(options: FrameProtocolOptions) {
     if (typeof options?.client !== "boolean") {
       throw new TypeError(`FrameProtocol needs options.client, a boolean; got ${describeValue(options?.client)}`);
     }
-    const { client, randomFill, unmaskInPlace = false } = options;
+    const { client, randomFill, unmaskInPlace = false, allocate } = options;
     if (randomFill !== undefined && typeof randomFill !== "function") {
       throw new TypeError(`randomFill must be a function; got ${describeValue(randomFill)}`);
+    }
+    if (allocate !== undefined && typeof allocate !== "function") {
+      throw new TypeError(`allocate must be a function; got ${describeValue(allocate)}`);
     }
     if (typeof unmaskInPlace !== "boolean") {
       throw new TypeError(`unmaskInPlace must be a boolean; got ${describeValue(unmaskInPlace)}`);
@@ -114,9 +120,9 @@ export class FrameProtocol {
     const extensions = given === undefined || given.length === 0 ? NO_EXTENSIONS : given.filter((extension) => extension.enabled());
     this.#messages = new MessageDecoder(limits);
     const context = (this.#context = new HookContext(client, this.#messages));
-    this.#decoder = new FrameDecoder({ client, extensions, context, maxFrameSize: limits.maxFrameSize, unmaskInPlace });
+    this.#decoder = new FrameDecoder({ client, extensions, context, maxFrameSize: limits.maxFrameSize, unmaskInPlace, allocate });
     const maskKeys = randomFill === undefined ? defaultMaskKeys : new MaskKeySource(randomFill);
-    this.#encoder = new FrameEncoder({ client, extensions, context, maskKeys });
+    this.#encoder = new FrameEncoder({ client, extensions, context, maskKeys, allocate });
   }
 
   /** Whether the last `CloseConnection` came from a protocol failure, not a peer Close. */

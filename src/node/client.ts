@@ -6,7 +6,14 @@ import { connect as tcpConnect, isIP } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from "node:tls";
 import { Request, type Headers } from "../events.js";
 import { PerMessageDeflate } from "../extensions/permessage-deflate.js";
-import { deflateOptions, engineLimits, resolveAdapterSettings, type ConnectionObserver, type SocketOptions } from "./options.js";
+import {
+  allocateUnsafe,
+  deflateOptions,
+  engineLimits,
+  resolveAdapterSettings,
+  type ConnectionObserver,
+  type SocketOptions,
+} from "./options.js";
 import { NodeWebSocket } from "./web-socket.js";
 
 /** Options of {@link connect}. */
@@ -99,7 +106,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     : tcpConnect({ host: endpoint.hostname, port: endpoint.port });
   return new Promise<NodeWebSocket>((resolve, reject) => {
     try {
-      const host = { role: "client", settings, engineOptions: limits, onOpen: resolve, onHandshakeFailure: reject } as const;
+      const host = { role: "client", settings, engineOptions: { ...limits, allocate: allocateUnsafe }, onOpen: resolve, onHandshakeFailure: reject } as const;
       new NodeWebSocket(socket, host, { request, observer: options.observer });
     } catch (error) {
       socket.destroy();

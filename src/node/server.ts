@@ -12,7 +12,14 @@ import { RemoteProtocolError } from "../errors.js";
 import { AcceptConnection, RejectConnection, RejectData, type Headers, type Request } from "../events.js";
 import { PerMessageDeflate, type PerMessageDeflateOptions } from "../extensions/permessage-deflate.js";
 import { WSConnection } from "../ws-connection.js";
-import { deflateOptions, engineLimits, resolveAdapterSettings, type ConnectionObserver, type SocketOptions } from "./options.js";
+import {
+  allocateUnsafe,
+  deflateOptions,
+  engineLimits,
+  resolveAdapterSettings,
+  type ConnectionObserver,
+  type SocketOptions,
+} from "./options.js";
 import { resolveOriginPolicy, type OriginPolicyOptions } from "./origin.js";
 import { NodeWebSocket, type NodeWebSocketHost, type UpgradeRequest } from "./web-socket.js";
 
@@ -136,7 +143,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.#host = {
       role: "server",
       settings,
-      engineOptions: { ...engineLimits(options), checkOrigin, unmaskInPlace: true },
+      engineOptions: { ...engineLimits(options), checkOrigin, unmaskInPlace: true, allocate: allocateUnsafe },
       answer: (request) => this.#answer(request),
       onOpen: (ws, request) => {
         this.#pending.delete(ws.socket);

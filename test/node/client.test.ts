@@ -106,6 +106,21 @@ describe("client against a ws server: messages", () => {
   });
 });
 
+describe("client: allocation", () => {
+  it("builds a large masked frame in memory from Node's allocator (Buffer.allocUnsafe), and it arrives intact", async () => {
+    const { url } = await wsEcho();
+    const written: Uint8Array[] = [];
+    const ws = await open(url, { observer: { bytesOut: (bytes) => written.push(bytes) } });
+    const payload = pattern(70_000, 9);
+    const echoed = next<[Buffer]>(ws, "message");
+    ws.send(payload);
+    expect((await echoed)[0].equals(payload)).toBe(true);
+    const frame = written.find((bytes) => bytes.length === 70_000 + 14);
+    expect(frame).toBeDefined();
+    expect(Buffer.isBuffer(frame)).toBe(true);
+  });
+});
+
 describe("client: handshake", () => {
   it("offers subprotocols and extra headers, and learns the chosen subprotocol", async () => {
     let offered: string[] = [];
