@@ -51,7 +51,17 @@ function keyAsWord(key: Uint8Array, phase: number): number {
   return keyWord[0];
 }
 
-function maskBytes(
+/**
+ * Masks `count` bytes byte by byte, from `source[sourceStart]` to `target[targetStart]`
+ * (the same array for in place). Takes offsets instead of views, so it can work on arrays
+ * V8 keeps on its heap without moving them off it (as `subarray` would).
+ *
+ * @example
+ * ```ts
+ * maskBytes(frame, 6, frame, 6, length, key, 0); // a short client frame's payload, in place
+ * ```
+ */
+export function maskBytes(
   source: Uint8Array,
   sourceStart: number,
   target: Uint8Array,
